@@ -48,7 +48,7 @@ var ErrSyntax = errors.New("syntax error")
 type Error struct {
 	Pos  Pos
 	Msg  string // lower-case, quotes offending names
-	Hint string // optional advice, printed after the caret
+	Hint string // optional advice; Render prints it after the caret
 	Kind error  // sentinel for errors.Is; may be nil
 }
 
@@ -64,11 +64,7 @@ func (e *Error) WithHint(format string, args ...any) *Error {
 }
 
 func (e *Error) Error() string {
-	s := e.Pos.String() + ": " + e.Msg
-	if e.Hint != "" {
-		s += " (" + e.Hint + ")"
-	}
-	return s
+	return e.Pos.String() + ": " + e.Msg
 }
 
 // Unwrap returns the sentinel kind.

@@ -1,0 +1,149 @@
+package planner
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/weirsql/weir/connectors"
+	"github.com/weirsql/weir/exec"
+	"github.com/weirsql/weir/exec/expr"
+)
+
+// Env is what compiling a plan into operators needs.
+type Env struct {
+	Mem       memory.Allocator
+	BatchSize int
+	Now       time.Time
+}
+
+// Compile turns an optimized logical plan into physical operators. This is
+// the one place where logical nodes meet their operators.
+func Compile(n Node, env *Env) (exec.Operator, error) {
+	ec := &expr.Context{Mem: env.Mem, Now: env.Now}
+	return compile(n, env, ec)
+}
+
+func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
+	switch n := n.(type) {
+	case *Scan:
+		src, err := n.Source.Connector.NewSource(connectors.SourceConfig{
+			Name:       n.Source.Name,
+			Schema:     n.Source.Schema.Arrow(),
+			Projection: n.Columns,
+			Options:    n.Source.Options,
+			BaseDir:    n.Source.BaseDir,
+			BatchSize:  env.BatchSize,
+			Mem:        env.Mem,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", n.Source.Name, err)
+		}
+		var filter expr.Expr
+		if n.Filter != nil {
+			if filter, err = compileExpr(n.Filter); err != nil {
+				src.Close()
+				return nil, err
+			}
+		}
+		wm := exec.WatermarkSpec{Column: -1}
+		if p := n.Props(); p.Watermark >= 0 {
+			wm = exec.WatermarkSpec{Column: p.Watermark, DelayMs: n.Source.Watermark.DelayMs}
+		}
+		return exec.NewScan(n.Source.Name, src, wm, filter, ec), nil
+	case *Values:
+		return exec.NewValues(n.Rows), nil
+	case *Filter:
+		in, err := compile(n.Input, env, ec)
+		if err != nil {
+			return nil, err
+		}
+		cond, err := compileExpr(n.Cond)
+		if err != nil {
+			in.Close()
+			return nil, err
+		}
+		return exec.NewFilter(in, cond, ec), nil
+	case *Project:
+		in, err := compile(n.Input, env, ec)
+		if err != nil {
+			return nil, err
+		}
+		exprs := make([]expr.Expr, len(n.Exprs))
+		for i, e := range n.Exprs {
+			if exprs[i], err = compileExpr(e); err != nil {
+				in.Close()
+				return nil, err
+			}
+		}
+		return exec.NewProject(in, exprs, n.Schema().Arrow(), ec), nil
+	case *Limit:
+		in, err := compile(n.Input, env, ec)
+		if err != nil {
+			return nil, err
+		}
+		return exec.NewLimit(in, n.N), nil
+	case *Sort:
+		in, err := compile(n.Input, env, ec)
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]exec.SortKey, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = exec.SortKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst}
+		}
+		return exec.NewSort(in, keys, env.Mem), nil
+	}
+	return nil, fmt.Errorf("compile: no operator for %T", n)
+}
+
+// compileExpr builds the physical expression of a logical one.
+func compileExpr(e Expr) (expr.Expr, error) {
+	kids := e.Children()
+	args := make([]expr.Expr, len(kids))
+	for i, k := range kids {
+		a, err := compileExpr(k)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = a
+	}
+	switch e := e.(type) {
+	case *ColRef:
+		return expr.NewColumn(e.Index, e.Name, e.Typ), nil
+	case *Lit:
+		return expr.NewLiteral(e.Value), nil
+	case *BinaryExpr:
+		return expr.NewBinary(e.Op, args[0], args[1])
+	case *NotExpr:
+		return expr.NewNot(args[0])
+	case *NegExpr:
+		return expr.NewNegate(args[0])
+	case *IsNullExpr:
+		return expr.NewIsNull(args[0], e.Not), nil
+	case *IsBoolExpr:
+		return expr.NewIsBool(args[0], e.Value, e.Not)
+	case *InExpr:
+		return expr.NewIn(args[0], args[1:], e.Not)
+	case *LikeExpr:
+		return expr.NewLike(args[0], args[1], e.Escape, e.Not)
+	case *CaseExpr:
+		whens := make([]expr.When, len(e.Pairs)/2)
+		for i := range whens {
+			whens[i] = expr.When{Cond: args[2*i], Result: args[2*i+1]}
+		}
+		var els expr.Expr
+		if e.Else != nil {
+			els = args[len(args)-1]
+		}
+		return expr.NewCase(whens, els)
+	case *CastExpr:
+		return expr.NewCast(args[0], e.To, e.Try)
+	case *ExtractExpr:
+		return expr.NewExtract(e.Unit, args[0])
+	case *CallExpr:
+		return e.Func.New(args, e.Typ)
+	}
+	return nil, fmt.Errorf("compile: no evaluator for %T", e)
+}

@@ -1,0 +1,129 @@
+package planner
+
+import "sort"
+
+// PruneColumns narrows every scan to the columns the query uses, so sources
+// decode nothing else, and drops projected columns nobody reads.
+type PruneColumns struct{}
+
+// Name implements Rule.
+func (PruneColumns) Name() string { return "PruneColumns" }
+
+// Apply implements Rule.
+func (PruneColumns) Apply(n Node) (Node, bool, error) {
+	need := map[int]bool{}
+	for i := range n.Schema().Columns {
+		need[i] = true
+	}
+	changed := false
+	out, _ := prune(n, need, &changed)
+	return out, changed, nil
+}
+
+// prune returns a node that produces only the needed columns of n (in their
+// original order) and the mapping from n's column indexes to the new ones.
+func prune(n Node, need map[int]bool, changed *bool) (Node, map[int]int) {
+	switch n := n.(type) {
+	case *Scan:
+		want := map[int]bool{}
+		for i := range need {
+			want[i] = true
+		}
+		if n.Filter != nil {
+			columnsUsed(n.Filter, want)
+		}
+		if len(want) == len(n.Columns) {
+			return n, identity(len(n.Columns))
+		}
+		keep := sortedKeys(want)
+		m := map[int]int{}
+		cols := make([]int, len(keep))
+		for j, i := range keep {
+			cols[j] = n.Columns[i]
+			m[i] = j
+		}
+		var filter Expr
+		if n.Filter != nil {
+			filter = remap(n.Filter, m)
+		}
+		*changed = true
+		return newScan(n.Source, n.Alias, cols, filter), m
+	case *Filter:
+		want := copySet(need)
+		columnsUsed(n.Cond, want)
+		in, m := prune(n.Input, want, changed)
+		if in == n.Input {
+			return n, m
+		}
+		return &Filter{Input: in, Cond: remap(n.Cond, m)}, m
+	case *Project:
+		keep := sortedKeys(need)
+		want := map[int]bool{}
+		for _, i := range keep {
+			columnsUsed(n.Exprs[i], want)
+		}
+		in, m := prune(n.Input, want, changed)
+		if len(keep) == len(n.Exprs) && in == n.Input {
+			return n, identity(len(n.Exprs))
+		}
+		out := &Project{Input: in}
+		pm := map[int]int{}
+		for j, i := range keep {
+			out.Exprs = append(out.Exprs, remap(n.Exprs[i], m))
+			out.Names = append(out.Names, n.Names[i])
+			pm[i] = j
+		}
+		if len(keep) != len(n.Exprs) {
+			*changed = true
+		}
+		return out, pm
+	case *Sort:
+		want := copySet(need)
+		for _, k := range n.Keys {
+			want[k.Column] = true
+		}
+		in, m := prune(n.Input, want, changed)
+		if in == n.Input {
+			return n, m
+		}
+		keys := make([]SortKey, len(n.Keys))
+		for i, k := range n.Keys {
+			k.Column = m[k.Column]
+			keys[i] = k
+		}
+		return &Sort{Input: in, Keys: keys}, m
+	case *Limit:
+		in, m := prune(n.Input, need, changed)
+		if in == n.Input {
+			return n, m
+		}
+		return &Limit{Input: in, N: n.N}, m
+	}
+	// Nodes that do not know how to prune keep every column.
+	return n, identity(n.Schema().Len())
+}
+
+func identity(n int) map[int]int {
+	m := make(map[int]int, n)
+	for i := 0; i < n; i++ {
+		m[i] = i
+	}
+	return m
+}
+
+func copySet(s map[int]bool) map[int]bool {
+	out := make(map[int]bool, len(s))
+	for k := range s {
+		out[k] = true
+	}
+	return out
+}
+
+func sortedKeys(s map[int]bool) []int {
+	out := make([]int, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}
