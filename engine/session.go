@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/weirsql/weir/connectors"
+	_ "github.com/weirsql/weir/connectors/all" // every built-in connector
 	"github.com/weirsql/weir/diag"
 	"github.com/weirsql/weir/exec"
 	"github.com/weirsql/weir/exec/expr"
@@ -286,7 +287,7 @@ func (s *Session) explain(st *parser.Explain) error {
 }
 
 // writeTable prints a small result (SHOW, DESCRIBE) through the stdout sink,
-// so it follows the session's output format.
+// so it follows the session's output format. Empty strings print as NULL.
 func (s *Session) writeTable(ctx context.Context, names []string, rows [][]string) error {
 	fields := make([]arrow.Field, len(names))
 	for i, n := range names {
@@ -297,7 +298,11 @@ func (s *Session) writeTable(ctx context.Context, names []string, rows [][]strin
 	defer b.Release()
 	for _, r := range rows {
 		for i, v := range r {
-			b.Field(i).(*array.StringBuilder).Append(v)
+			if v == "" {
+				b.Field(i).AppendNull()
+			} else {
+				b.Field(i).(*array.StringBuilder).Append(v)
+			}
 		}
 	}
 	rec := b.NewRecord()
@@ -378,7 +383,7 @@ func (s *Session) describe(ctx context.Context, st *parser.Describe) error {
 	for i, c := range schema.Columns {
 		w := ""
 		if i == wm {
-			w = fmt.Sprintf("%s - INTERVAL '%s'", c.Name, sqltypes.AppendInterval(nil, delay))
+			w = planner.WatermarkText(c.Name, delay)
 		}
 		rows[i] = []string{c.Name, sqltypes.Name(c.Type), w}
 	}

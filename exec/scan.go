@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -67,7 +68,7 @@ func (s *Scan) Describe() string {
 		d += " filter=" + s.filter.String()
 	}
 	if s.wm.Column >= 0 {
-		d += fmt.Sprintf(" watermark=%s-%dms", s.src.Schema().Field(s.wm.Column).Name, s.wm.DelayMs)
+		d += fmt.Sprintf(" watermark=%s - %v", s.src.Schema().Field(s.wm.Column).Name, time.Duration(s.wm.DelayMs)*time.Millisecond)
 	}
 	return d
 }

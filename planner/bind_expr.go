@@ -690,7 +690,40 @@ func (b *exprBinder) bindCall(e *parser.FuncCall) (Expr, error) {
 	for i := range args {
 		args[i] = castTo(args[i], want[i])
 	}
-	return &CallExpr{Func: f, Args: args, Typ: ret}, nil
+	var call Expr = &CallExpr{Func: f, Args: args, Typ: ret}
+	// Build the evaluator now, so errors that depend on literal arguments
+	// (an unknown DATE_TRUNC unit, a bad regular expression) point here.
+	if _, err := compileExpr(call); err != nil {
+		return nil, errorf(ErrType, e.Pos, "%v", err)
+	}
+	// ROUND(decimal, d) with a literal d has scale d, as in Flink.
+	if e.Name == "ROUND" && len(args) == 2 && ret.ID() == arrow.DECIMAL128 {
+		if d, ok := intLiteral(args[1]); ok && d >= 0 {
+			dt := ret.(*arrow.Decimal128Type)
+			if int32(d) < dt.Scale {
+				call = &CastExpr{X: call, To: sqltypes.Decimal(dt.Precision-dt.Scale+int32(d), int32(d))}
+			}
+		}
+	}
+	return call, nil
+}
+
+// intLiteral returns the value of an integer literal (possibly cast).
+func intLiteral(e Expr) (int64, bool) {
+	if c, ok := e.(*CastExpr); ok {
+		e = c.X
+	}
+	l, ok := e.(*Lit)
+	if !ok || !l.Value.IsValid() {
+		return 0, false
+	}
+	switch v := l.Value.(type) {
+	case *scalar.Int32:
+		return int64(v.Value), true
+	case *scalar.Int64:
+		return v.Value, true
+	}
+	return 0, false
 }
 
 func closest(name string, candidates []string) (string, bool) {

@@ -224,7 +224,7 @@ func (qb *queryBinder) bindFrom(t parser.TableExpr) (Node, *scope, error) {
 			for i := range cols {
 				cols[i] = i
 			}
-			scan := newScan(src, alias, cols, nil)
+			scan := newScan(t.Name.Pos, src, alias, cols, nil)
 			return scan, scopeOf(scan.Schema(), alias), nil
 		}
 		if v, ok := qb.cat.View(t.Name.Name); ok {

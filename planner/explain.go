@@ -53,13 +53,13 @@ func Explain(p *Plan, physical string) string {
 	var b strings.Builder
 	b.WriteString("== Logical Plan ==\n")
 	b.WriteString(FormatPlan(p.Bound))
-	b.WriteString("\n== Optimized Logical Plan ==\n")
+	b.WriteString("== Optimized Logical Plan ==\n")
 	b.WriteString(FormatPlan(p.Optimized))
 	if len(p.Fired) > 0 {
 		b.WriteString("rules: " + strings.Join(p.Fired, ", ") + "\n")
 	}
 	if physical != "" {
-		b.WriteString("\n== Physical Plan ==\n")
+		b.WriteString("== Physical Plan ==\n")
 		b.WriteString(physical)
 	}
 	return b.String()

@@ -50,10 +50,10 @@ func (FoldConstants) Apply(n Node) (Node, bool, error) {
 			if n.Filter != nil {
 				c, ch := foldExpr(n.Filter)
 				if isTrue(c) {
-					return newScan(n.Source, n.Alias, n.Columns, nil), true, nil
+					return newScan(n.Pos, n.Source, n.Alias, n.Columns, nil), true, nil
 				}
 				if ch {
-					return newScan(n.Source, n.Alias, n.Columns, c), true, nil
+					return newScan(n.Pos, n.Source, n.Alias, n.Columns, c), true, nil
 				}
 			}
 		}
@@ -76,6 +76,10 @@ func foldExpr(e Expr) (Expr, bool) {
 	out := transformExpr(e, func(x Expr) Expr {
 		if _, ok := x.(*Lit); ok {
 			return x
+		}
+		if s, ok := simplifyBool(x); ok {
+			changed = true
+			return s
 		}
 		kids := x.Children()
 		if len(kids) == 0 {
@@ -118,4 +122,28 @@ func evalConstant(e Expr) (scalar.Scalar, bool) {
 		return nil, false
 	}
 	return s, true
+}
+
+// simplifyBool applies the identities TRUE AND x = x, FALSE AND x = FALSE,
+// FALSE OR x = x and TRUE OR x = TRUE, which hold under three-valued logic.
+func simplifyBool(x Expr) (Expr, bool) {
+	b, ok := x.(*BinaryExpr)
+	if !ok || (b.Op != expr.And && b.Op != expr.Or) {
+		return nil, false
+	}
+	for _, side := range [][2]Expr{{b.L, b.R}, {b.R, b.L}} {
+		lit, ok := side[0].(*Lit)
+		if !ok || !lit.Value.IsValid() {
+			continue
+		}
+		v, ok := lit.Value.(*scalar.Boolean)
+		if !ok {
+			continue
+		}
+		if v.Value == (b.Op == expr.And) {
+			return side[1], true // TRUE AND x, FALSE OR x
+		}
+		return lit, true // FALSE AND x, TRUE OR x
+	}
+	return nil, false
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/weirsql/weir/connectors"
+	"github.com/weirsql/weir/diag"
 	"github.com/weirsql/weir/exec"
 	"github.com/weirsql/weir/exec/expr"
 )
@@ -38,7 +39,7 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 			Mem:        env.Mem,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", n.Source.Name, err)
+			return nil, &diag.Error{Pos: n.Pos, Msg: err.Error(), Kind: ErrConnector}
 		}
 		var filter expr.Expr
 		if n.Filter != nil {

@@ -46,7 +46,7 @@ func options(with []*parser.Option, stmtPos diag.Pos, what string) (*connectors.
 	name, ok := raw["connector"]
 	if !ok {
 		return nil, nil, errorf(ErrConnector, stmtPos, "%s needs a 'connector' option", what).
-			WithHint("add WITH ('connector' = '%s', ...); connectors: %s", connectors.Names()[0], strings.Join(connectors.Names(), ", "))
+			WithHint("add WITH ('connector' = 'file', ...); connectors: %s", strings.Join(connectors.Names(), ", "))
 	}
 	spec, err := connectors.Lookup(name)
 	if err != nil {

@@ -47,7 +47,7 @@ func prune(n Node, need map[int]bool, changed *bool) (Node, map[int]int) {
 			filter = remap(n.Filter, m)
 		}
 		*changed = true
-		return newScan(n.Source, n.Alias, cols, filter), m
+		return newScan(n.Pos, n.Source, n.Alias, cols, filter), m
 	case *Filter:
 		want := copySet(need)
 		columnsUsed(n.Cond, want)

@@ -18,6 +18,7 @@ func DefaultRules() []Rule {
 		MergeFilters{},
 		PushFilterThroughProject{},
 		PushFilterIntoScan{},
+		MergeProjects{},
 		RemoveIdentityProject{},
 		PruneColumns{},
 	}
@@ -127,7 +128,7 @@ func (PushFilterIntoScan) Apply(n Node) (Node, bool, error) {
 		if s.Filter != nil {
 			cond = conjoin([]Expr{s.Filter, cond})
 		}
-		return newScan(s.Source, s.Alias, s.Columns, cond), true, nil
+		return newScan(s.Pos, s.Source, s.Alias, s.Columns, cond), true, nil
 	})
 }
 
@@ -165,4 +166,44 @@ func (RemoveIdentityProject) Apply(n Node) (Node, bool, error) {
 	}
 	out := walk(n)
 	return out, changed, nil
+}
+
+// MergeProjects folds Project(Project(x)) into one projection by inlining
+// the inner expressions, when that computes nothing twice: every inner
+// expression that is not a plain column is used at most once.
+type MergeProjects struct{}
+
+// Name implements Rule.
+func (MergeProjects) Name() string { return "MergeProjects" }
+
+// Apply implements Rule.
+func (MergeProjects) Apply(n Node) (Node, bool, error) {
+	return transformUp(n, func(n Node) (Node, bool, error) {
+		outer, ok := n.(*Project)
+		if !ok {
+			return n, false, nil
+		}
+		inner, ok := outer.Input.(*Project)
+		if !ok {
+			return n, false, nil
+		}
+		uses := map[int]int{}
+		for _, e := range outer.Exprs {
+			walkExpr(e, func(x Expr) {
+				if c, ok := x.(*ColRef); ok {
+					uses[c.Index]++
+				}
+			})
+		}
+		for i, e := range inner.Exprs {
+			if _, isCol := e.(*ColRef); !isCol && uses[i] > 1 {
+				return n, false, nil
+			}
+		}
+		exprs := make([]Expr, len(outer.Exprs))
+		for i, e := range outer.Exprs {
+			exprs[i] = substitute(e, inner.Exprs)
+		}
+		return &Project{Input: inner.Input, Exprs: exprs, Names: outer.Names}, true, nil
+	})
 }

@@ -3,12 +3,16 @@ package planner
 import (
 	"fmt"
 	"strings"
+
+	"github.com/weirsql/weir/diag"
 )
 
 // Scan reads a source. Columns lists the source columns read (projection
 // pruning narrows it) and Filter, when set, is applied right after decoding
 // (predicate pushdown moves WHERE clauses here).
 type Scan struct {
+	// Pos is where the query names the source, for connector errors.
+	Pos     diag.Pos
 	Source  *SourceDef
 	Alias   string
 	Columns []int // indexes into Source.Schema
@@ -16,8 +20,8 @@ type Scan struct {
 	schema  *Schema
 }
 
-func newScan(src *SourceDef, alias string, cols []int, filter Expr) *Scan {
-	s := &Scan{Source: src, Alias: alias, Columns: cols, Filter: filter, schema: &Schema{}}
+func newScan(pos diag.Pos, src *SourceDef, alias string, cols []int, filter Expr) *Scan {
+	s := &Scan{Pos: pos, Source: src, Alias: alias, Columns: cols, Filter: filter, schema: &Schema{}}
 	for _, i := range cols {
 		c := src.Schema.Columns[i]
 		c.Table = alias
@@ -55,7 +59,7 @@ func (s *Scan) Describe() string {
 		d += " filter=" + s.Filter.String()
 	}
 	if wm := s.Source.Watermark; wm != nil {
-		d += fmt.Sprintf(" watermark=%s-%dms", s.Source.Schema.Columns[wm.Column].Name, wm.DelayMs)
+		d += " watermark=" + WatermarkText(s.Source.Schema.Columns[wm.Column].Name, wm.DelayMs)
 	}
 	return d
 }

@@ -126,3 +126,26 @@ func describeTypes(ts []arrow.DataType) string {
 	}
 	return fmt.Sprintf("(%s)", s)
 }
+
+// formatInterval writes a day-time interval in milliseconds as SQL, in its
+// largest whole unit: INTERVAL '4' SECOND.
+func formatInterval(ms int64) string {
+	units := []struct {
+		name string
+		ms   int64
+	}{{"DAY", 86_400_000}, {"HOUR", 3_600_000}, {"MINUTE", 60_000}, {"SECOND", 1000}}
+	for _, u := range units {
+		if ms != 0 && ms%u.ms == 0 {
+			return fmt.Sprintf("INTERVAL '%d' %s", ms/u.ms, u.name)
+		}
+	}
+	return fmt.Sprintf("INTERVAL '%d' MILLISECOND", ms)
+}
+
+// WatermarkText renders a watermark definition as SQL: `ts - INTERVAL '4' SECOND`.
+func WatermarkText(column string, delayMs int64) string {
+	if delayMs == 0 {
+		return column
+	}
+	return column + " - " + formatInterval(delayMs)
+}

@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/term"
 
-	_ "github.com/weirsql/weir/connectors/all" // register the connectors
 	"github.com/weirsql/weir/diag"
 	"github.com/weirsql/weir/engine"
 )

@@ -1,4 +1,3 @@
-// Package expr evaluates scalar SQL expressions over whole Arrow arrays.
 package expr
 
 import (

@@ -30,7 +30,8 @@
 // follows a line "-- stderr --". An error record expects the error as the
 // CLI renders it, positions counted within the record's SQL, which is named
 // query.sql. Relative paths in WITH clauses resolve against the file's
-// folder. Update expectations with `weir test -update` or
+// folder; $TMPDIR in SQL names a fresh folder for the file's run (sinks
+// write there). Update expectations with `weir test -update` or
 // `WEIR_UPDATE=1 go test ./internal/slt/`.
 package slt
 
@@ -169,13 +170,20 @@ func RunFile(ctx context.Context, path string, update bool, mem memory.Allocator
 		return nil, err
 	}
 	scriptName := filepath.Join(filepath.Dir(abs), "query.sql")
+	tmp, err := os.MkdirTemp("", "weir-slt-")
+	if err != nil {
+		return nil, fmt.Errorf("golden temp folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
 	var failures []*Failure
 	for _, r := range recs {
 		stdout.Reset()
 		stderr.Reset()
 		sess.SetFormat(r.Format)
-		err := sess.ExecScript(ctx, scriptName, r.SQL)
-		got := render(r, stdout.String(), stderr.String(), err, r.SQL)
+		sql := strings.ReplaceAll(r.SQL, "$TMPDIR", tmp)
+		err := sess.ExecScript(ctx, scriptName, sql)
+		got := render(r, stdout.String(), stderr.String(), err, sql)
+		got = strings.ReplaceAll(got, tmp, "$TMPDIR")
 		// Paths print relative to the golden file, so expectations do not
 		// depend on where the repository is checked out.
 		got = strings.ReplaceAll(got, filepath.Dir(abs)+string(filepath.Separator), "")
@@ -190,6 +198,9 @@ func RunFile(ctx context.Context, path string, update bool, mem memory.Allocator
 			continue
 		}
 		if update {
+			if got != "" && strings.Contains("\n"+got+"\n", "\n\n") {
+				return nil, fmt.Errorf("%s:%d: the output has a blank line, which would end the record; it cannot be stored", path, r.Line)
+			}
 			r.Expected, r.HasExpected = got, got != "" || r.Kind == "query"
 			continue
 		}

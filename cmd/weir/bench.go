@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/weirsql/weir/connectors/file/benchdata"
+	"github.com/weirsql/weir/engine"
+)
+
+func cmdBench(ctx context.Context, args []string, env *cliEnv) int {
+	fs := newFlags("bench", "files", env)
+	sizeMB := fs.Int("size-mb", 1024, "size of each generated input file in MB")
+	dir := fs.String("dir", "", "folder for the generated files (default: a temporary folder, removed afterwards)")
+	asJSON := fs.Bool("json", false, "print results as JSON lines")
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 || pos[0] != "files" {
+		fmt.Fprintln(env.stderr, "weir bench: say what to measure: `weir bench files` (more suites arrive with the Nexmark generator)")
+		return exitUsage
+	}
+	work := *dir
+	if work == "" {
+		tmp, err := os.MkdirTemp("", "weir-bench-")
+		if err != nil {
+			fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
+			return exitFailure
+		}
+		defer os.RemoveAll(tmp)
+		work = tmp
+	}
+	results, err := benchFiles(ctx, work, int64(*sizeMB)<<20, env)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
+		return exitFailure
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		for _, r := range results {
+			if err := enc.Encode(r); err != nil {
+				return exitFailure
+			}
+		}
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "format\tquery\tMB\trows\tseconds\tCPU s\tMB/s\tMB/s/core\trows/s/core\t")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%d\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t\n",
+			r.Format, r.Query, r.MB, r.Rows, r.Seconds, r.CPUSeconds, r.MBPerSec, r.MBPerCoreSec, r.RowsPerCoreSec)
+	}
+	tw.Flush()
+	fmt.Fprintf(env.stdout, "(%d cores, GOMAXPROCS %d, %s)\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+	return exitOK
+}
+
+// benchResult is one measured query.
+type benchResult struct {
+	Format         string  `json:"format"`
+	Query          string  `json:"query"`
+	MB             float64 `json:"mb"`
+	Rows           int64   `json:"rows"`
+	Seconds        float64 `json:"seconds"`
+	CPUSeconds     float64 `json:"cpu_seconds"`
+	MBPerSec       float64 `json:"mb_per_s"`
+	MBPerCoreSec   float64 `json:"mb_per_core_s"`
+	RowsPerCoreSec float64 `json:"rows_per_core_s"`
+}
+
+// benchQueries are measured on each format: decoding alone, and a filter
+// with a projection. Results go to the blackhole sink.
+var benchQueries = []struct{ name, sql string }{
+	{"decode", "INSERT INTO out SELECT * FROM bids"},
+	{"filter+project", "INSERT INTO out SELECT auction, price * 2 AS double_price, UPPER(channel) AS ch FROM bids WHERE price > 1000000 AND channel <> 'Google'"},
+}
+
+func benchFiles(ctx context.Context, dir string, size int64, env *cliEnv) ([]benchResult, error) {
+	var out []benchResult
+	for _, format := range []string{"json", "csv"} {
+		path := filepath.Join(dir, "bids."+format)
+		rows, err := generate(path, format, size, env)
+		if err != nil {
+			return nil, err
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range benchQueries {
+			ddl := fmt.Sprintf(`CREATE SOURCE bids (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,
+  url VARCHAR, date_time TIMESTAMP(3), extra VARCHAR)
+WITH ('connector' = 'file', 'path' = '%s', 'format' = '%s');
+CREATE SINK out WITH ('connector' = 'blackhole');
+`, strings.ReplaceAll(path, "'", "''"), format)
+			sess := engine.NewSession(engine.Options{Stdout: io.Discard, Stderr: env.stderr})
+			runtime.GC()
+			cpu0, t0 := cpuTime(), time.Now()
+			if err := sess.ExecScript(ctx, filepath.Join(dir, "bench.sql"), ddl+q.sql); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", format, q.name, err)
+			}
+			wall, cpu := time.Since(t0).Seconds(), (cpuTime() - cpu0).Seconds()
+			mb := float64(info.Size()) / (1 << 20)
+			out = append(out, benchResult{
+				Format: format, Query: q.name, MB: mb, Rows: rows, Seconds: wall, CPUSeconds: cpu,
+				MBPerSec: mb / wall, MBPerCoreSec: mb / cpu, RowsPerCoreSec: float64(rows) / cpu,
+			})
+		}
+	}
+	return out, nil
+}
+
+// generate writes about size bytes of bids to path (reusing a file of the
+// right size left by an earlier run) and returns the row count.
+func generate(path, format string, size int64, env *cliEnv) (int64, error) {
+	const bytesPerRow = 160 // measured average of benchdata rows, both formats
+	rows := size / bytesPerRow
+	fmt.Fprintf(env.stderr, "generating %s (%d rows)...\n", path, rows)
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := benchdata.WriteBids(w, format, int(rows), 1); err != nil {
+		f.Close()
+		return 0, fmt.Errorf("generate %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return 0, err
+	}
+	return rows, f.Close()
+}
+
+// cpuTime is the process's user plus system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

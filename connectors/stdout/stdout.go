@@ -1,0 +1,124 @@
+// Package stdout is the 'stdout' sink (also registered as 'print', Flink's
+// name): it prints a query's rows to standard output as CSV, JSON lines or
+// an aligned table, flushing after every batch so rows show as they come.
+//
+//	CREATE SINK out WITH ('connector' = 'print') AS SELECT * FROM bids;
+package stdout
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+
+	"github.com/weirsql/weir/connectors"
+	"github.com/weirsql/weir/connectors/format"
+	"github.com/weirsql/weir/exec"
+)
+
+var options = []connectors.OptionSpec{
+	{Key: "format", Type: connectors.Enum, Values: []string{"csv", "json", "table"},
+		Doc: "The output format; by default the one of the command line (--format): " +
+			"'table' on a terminal, 'csv' otherwise."},
+}
+
+// Spec is the stdout connector's registry entry.
+var Spec = &connectors.Spec{
+	Name: "stdout",
+	Doc: "Prints a query's rows to standard output: CSV with a header line, JSON lines, or an " +
+		"aligned table that ends with a row count. An updating result gets a leading op column " +
+		"(+I, -U, +U, -D). This is where the rows of a bare SELECT go.",
+	Options: options,
+	NewSink: NewSink,
+}
+
+// PrintSpec registers the same sink under Flink's name, 'print'.
+var PrintSpec = &connectors.Spec{
+	Name:    "print",
+	Doc:     "Flink's name for the stdout sink; the same sink and options.",
+	Options: options,
+	NewSink: NewSink,
+}
+
+func init() {
+	connectors.Register(Spec)
+	connectors.Register(PrintSpec)
+}
+
+// Sink prints batches to a writer.
+type Sink struct {
+	name   string
+	w      io.Writer
+	format string
+	enc    format.Encoder
+}
+
+var _ exec.Sink = (*Sink)(nil)
+
+// NewSink makes a sink writing cfg.Stdout (os.Stdout when nil) in the
+// 'format' option, else cfg.Format, else CSV.
+func NewSink(cfg connectors.SinkConfig) (exec.Sink, error) {
+	f := strings.ToLower(cfg.Options.Get("format"))
+	if f == "" {
+		f = strings.ToLower(cfg.Format)
+	}
+	if f == "" {
+		f = "csv"
+	}
+	switch f {
+	case "csv", "json", "table":
+	default:
+		return nil, fmt.Errorf("stdout sink %q: %w: format '%s' is not one of csv, json, table", cfg.Name, connectors.ErrBadOption, f)
+	}
+	w := cfg.Stdout
+	if w == nil {
+		w = os.Stdout
+	}
+	return &Sink{name: cfg.Name, w: w, format: f}, nil
+}
+
+// Open prepares the encoder; the header is printed with the first batch.
+func (s *Sink) Open(ctx context.Context, schema *arrow.Schema, updating bool) error {
+	enc, err := format.NewEncoder(s.format, s.w, schema, format.EncoderOptions{Updating: updating})
+	if err != nil {
+		return fmt.Errorf("stdout sink %q: %w", s.name, err)
+	}
+	s.enc = enc
+	return nil
+}
+
+// Write prints a batch and releases the message; other messages are
+// dropped.
+func (s *Sink) Write(ctx context.Context, msg exec.Message) error {
+	defer msg.Release()
+	if msg.Kind != exec.MsgBatch || msg.Batch == nil {
+		return nil
+	}
+	if s.enc == nil {
+		return fmt.Errorf("stdout sink %q: write before open", s.name)
+	}
+	if err := s.enc.Write(msg.Batch, msg.Ops); err != nil {
+		return fmt.Errorf("stdout sink %q: %w", s.name, err)
+	}
+	if err := s.enc.Flush(); err != nil {
+		return fmt.Errorf("stdout sink %q: %w", s.name, err)
+	}
+	return nil
+}
+
+// Close prints what ends the output (a table's row count) and flushes; it
+// is safe to call twice and without Open.
+func (s *Sink) Close() error {
+	if s.enc == nil {
+		return nil
+	}
+	err := s.enc.Close()
+	s.enc = nil
+	if err != nil {
+		return fmt.Errorf("stdout sink %q: %w", s.name, err)
+	}
+	return nil
+}
