@@ -403,11 +403,10 @@ func (s *Session) ExplainScript(ctx context.Context, filename, src string) error
 	}
 	first := true
 	for _, st := range stmts {
-		switch st.(type) {
+		switch cs := st.(type) {
 		case *parser.QueryStmt, *parser.Insert:
 			st = &parser.Explain{Pos: st.Position(), Stmt: st}
 		case *parser.CreateSink:
-			cs := st.(*parser.CreateSink)
 			if cs.Query != nil {
 				noQuery := *cs
 				noQuery.Query = nil

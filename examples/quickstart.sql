@@ -18,7 +18,7 @@ CREATE SOURCE bids (
 -- Large bids from the big four channels, in dollars, with the minute they fell in.
 SELECT auction,
        bidder,
-       CAST(price AS DECIMAL(12, 2)) / 100 AS dollars,
+       CAST(price / 100.0 AS DECIMAL(10, 2)) AS dollars,
        UPPER(channel) AS channel,
        DATE_TRUNC('minute', date_time) AS minute
 FROM bids

@@ -91,11 +91,11 @@ func applyFilter(ec *expr.Context, pred expr.Expr, rec arrow.Record) (arrow.Reco
 		}
 	}
 	switch trues {
-	case n:
-		return rec, nil
-	case 0:
+	case 0: // before n: an empty batch has no row that passes
 		rec.Release()
 		return nil, nil
+	case n:
+		return rec, nil
 	}
 	ctx := compute.WithAllocator(context.Background(), ec.Mem)
 	out, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())

@@ -70,6 +70,8 @@ var errorCases = []struct {
 	{"SELECT \"\" FROM t", 1, 8, `zero-length quoted identifier`, ``},
 	{"CREATE SOURCE s (a INT, WATERMARK FOR a AS a, WATERMARK FOR a AS a) WITH ()", 1, 47,
 		`a source can declare only one WATERMARK`, ``},
+	{"CREATE TABLE t (id BIGINT, pt AS PROCTIME()) WITH ()", 1, 31, `unexpected AS, expected a type`,
+		`computed columns (name AS expression) are not supported; declare the column with a type`},
 	{"SELECT " + strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300), 1, 208,
 		`expression nested too deeply (more than 200 levels)`, ``},
 }

@@ -428,13 +428,11 @@ func (p *printer) expr(e Expr, min int) {
 			return
 		}
 		p.WriteString(e.Op)
-		var q printer
-		q.expr(e.X, precUnary)
 		// "- -x" must not become the comment "--x".
-		if s := q.String(); strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+		if startsWithSign(e.X) {
 			p.WriteString(" ")
 		}
-		p.WriteString(q.String())
+		p.expr(e.X, precUnary)
 	case *IsNull:
 		p.expr(e.X, precCompare)
 		p.WriteString(" IS " + not(e.Not) + "NULL")
@@ -508,6 +506,18 @@ func (p *printer) expr(e Expr, min int) {
 		p.query(e.Query)
 		p.WriteString(")")
 	}
+}
+
+// startsWithSign reports whether x, printed as the operand of a unary
+// operator, begins with - or +.
+func startsWithSign(x Expr) bool {
+	switch x := x.(type) {
+	case *Unary:
+		return x.Op != "NOT"
+	case *Literal:
+		return (x.Kind == LitInt || x.Kind == LitFloat) && (strings.HasPrefix(x.Value, "-") || strings.HasPrefix(x.Value, "+"))
+	}
+	return false
 }
 
 func not(b bool) string {

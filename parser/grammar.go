@@ -155,7 +155,7 @@ type gDescribe struct {
 
 type gExplain struct {
 	Pos    lexer.Position
-	Insert *gInsert    `parser:"'EXPLAIN' ( @@"`
+	Insert *gInsert    `parser:"'EXPLAIN' ( 'PLAN' 'FOR' )? ( @@"`
 	Create *gCreate    `parser:"| @@"`
 	Query  *gQueryExpr `parser:"| @@ )"`
 }

@@ -22,7 +22,7 @@ import (
 // reserved word as a Keyword, so that the grammar's @Ident (a name) does not
 // accept SELECT or FROM while literal matches ("SELECT") accept both types.
 var sqlLexer = lexer.MustSimple([]lexer.SimpleRule{
-	{Name: "whitespace", Pattern: `[\s\x{FEFF}]+`},
+	{Name: "whitespace", Pattern: `[\s\v\p{Z}\x{FEFF}]+`},
 	{Name: "lineComment", Pattern: `--[^\n]*`},
 	{Name: "blockComment", Pattern: `/\*(?s:.*?)\*/`},
 	{Name: "UnterminatedComment", Pattern: `/\*`},

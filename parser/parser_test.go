@@ -54,6 +54,7 @@ var statementCases = []struct{ src, want string }{
 	{`desc bids`, `DESCRIBE bids`},
 	{`EXPLAIN SELECT a FROM t`, ``},
 	{`EXPLAIN INSERT INTO out SELECT a FROM t`, ``},
+	{`EXPLAIN PLAN FOR SELECT a FROM t`, `EXPLAIN SELECT a FROM t`},
 	{`EXPLAIN CREATE SINK s WITH ('connector' = 'stdout') AS SELECT a FROM t`, ``},
 	{`SET 'execution.checkpointing.interval' = '10s'`, ``},
 	{`SET parallelism = 4`, `SET 'parallelism' = '4'`},
@@ -354,6 +355,31 @@ GROUP BY auction, TUMBLE(date_time, INTERVAL '10' SECOND)`
 	for i := 0; i < b.N; i++ {
 		if _, err := Parse(src); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestConcurrentParse runs parses and error reports side by side; under
+// -race it checks that the shared grammar and lexer are read-only.
+func TestConcurrentParse(t *testing.T) {
+	done := make(chan error)
+	for i := 0; i < 4; i++ {
+		go func() {
+			var err error
+			for _, c := range statementCases[:10] {
+				if _, e := Parse(c.src); e != nil {
+					err = e
+				}
+			}
+			if _, e := Parse("SELECT * FORM t"); e == nil {
+				err = errors.New("want an error")
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
 		}
 	}
 }

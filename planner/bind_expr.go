@@ -520,12 +520,12 @@ func (b *exprBinder) bindBetween(e *parser.Between) (Expr, error) {
 	bt := sqltypes.Boolean
 	if e.Not {
 		return &BinaryExpr{Op: expr.Or,
-			L:   &BinaryExpr{Op: expr.Lt, L: x, R: lo, Typ: bt},
-			R:   &BinaryExpr{Op: expr.Gt, L: x, R: hi, Typ: bt}, Typ: bt}, nil
+			L: &BinaryExpr{Op: expr.Lt, L: x, R: lo, Typ: bt},
+			R: &BinaryExpr{Op: expr.Gt, L: x, R: hi, Typ: bt}, Typ: bt}, nil
 	}
 	return &BinaryExpr{Op: expr.And,
-		L:   &BinaryExpr{Op: expr.GtEq, L: x, R: lo, Typ: bt},
-		R:   &BinaryExpr{Op: expr.LtEq, L: x, R: hi, Typ: bt}, Typ: bt}, nil
+		L: &BinaryExpr{Op: expr.GtEq, L: x, R: lo, Typ: bt},
+		R: &BinaryExpr{Op: expr.LtEq, L: x, R: hi, Typ: bt}, Typ: bt}, nil
 }
 
 func (b *exprBinder) bindLike(e *parser.Like) (Expr, error) {

@@ -38,7 +38,7 @@ func (qb *queryBinder) bindQuery(q *parser.Query) (Node, error) {
 		plan = &Filter{Input: plan, Cond: cond}
 	}
 	if len(sel.GroupBy) > 0 || sel.Having != nil {
-		pos := sel.Pos
+		var pos parser.Pos
 		if len(sel.GroupBy) > 0 {
 			pos = sel.GroupBy[0].Position()
 		} else {
@@ -56,8 +56,7 @@ func (qb *queryBinder) bindQuery(q *parser.Query) (Node, error) {
 		return nil, err
 	}
 	if len(q.OrderBy) > 0 {
-		plan, exprs, names, err = qb.bindOrderBy(q, plan, sc, exprs, names)
-		if err != nil {
+		if plan, err = qb.bindOrderBy(q, plan, sc, exprs, names); err != nil {
 			return nil, err
 		}
 	} else {
@@ -144,7 +143,7 @@ func isColumnRef(e parser.Expr) bool {
 // bindOrderBy plans ORDER BY over the projection. Keys may name output
 // columns (by alias) or any input expression; the latter are computed as
 // hidden columns and projected away after the sort.
-func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, sc *scope, exprs []Expr, names []string) (Node, []Expr, []string, error) {
+func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, sc *scope, exprs []Expr, names []string) (Node, error) {
 	visible := len(exprs)
 	allExprs := append([]Expr(nil), exprs...)
 	allNames := append([]string(nil), names...)
@@ -162,7 +161,7 @@ func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, sc *scope, exprs
 		if lit, ok := o.Expr.(*parser.Literal); ok && lit.Kind == parser.LitInt {
 			n, _ := strconv.Atoi(lit.Value)
 			if n < 1 || n > visible {
-				return nil, nil, nil, errorf(ErrInvalid, lit.Pos, "ORDER BY position %s is not in the select list (1 to %d)", lit.Value, visible)
+				return nil, errorf(ErrInvalid, lit.Pos, "ORDER BY position %s is not in the select list (1 to %d)", lit.Value, visible)
 			}
 			idx = n - 1
 		}
@@ -170,7 +169,7 @@ func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, sc *scope, exprs
 			eb := &exprBinder{sc: sc, clause: "ORDER BY"}
 			x, err := eb.bind(o.Expr)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, err
 			}
 			idx = len(allExprs)
 			allExprs = append(allExprs, x)
@@ -184,7 +183,7 @@ func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, sc *scope, exprs
 	}
 	var plan Node = &Project{Input: input, Exprs: allExprs, Names: allNames}
 	if !plan.Props().Bounded {
-		return nil, nil, nil, errorf(ErrUnsupported, q.OrderBy[0].Pos, "ORDER BY needs a bounded input; this query reads an unbounded stream").
+		return nil, errorf(ErrUnsupported, q.OrderBy[0].Pos, "ORDER BY needs a bounded input; this query reads an unbounded stream").
 			WithHint("add LIMIT, or read a bounded source (a file, or a generator with 'events')")
 	}
 	plan = &Sort{Input: plan, Keys: keys}
@@ -195,7 +194,7 @@ func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, sc *scope, exprs
 		}
 		plan = &Project{Input: plan, Exprs: out, Names: names}
 	}
-	return plan, exprs, names, nil
+	return plan, nil
 }
 
 func displayName(e parser.Expr, fallback string) string {

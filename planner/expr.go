@@ -330,14 +330,6 @@ func substitute(e Expr, exprs []Expr) Expr {
 	})
 }
 
-// splitConjuncts breaks a AND b AND c into its parts.
-func splitConjuncts(e Expr) []Expr {
-	if b, ok := e.(*BinaryExpr); ok && b.Op == expr.And {
-		return append(splitConjuncts(b.L), splitConjuncts(b.R)...)
-	}
-	return []Expr{e}
-}
-
 // conjoin joins predicates with AND.
 func conjoin(es []Expr) Expr {
 	if len(es) == 0 {

@@ -404,3 +404,25 @@ func TestTimestampMemo(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyProjection counts rows without decoding any column, as for
+// SELECT COUNT(*).
+func TestEmptyProjection(t *testing.T) {
+	s := schemaOf("a", sqltypes.BigInt, "b", sqltypes.Varchar)
+	for format, input := range map[string]string{
+		"json": lines(`{"a":1}`, `{"a":"bad"}`, ``, `{}`),
+		"csv":  lines(`a,b`, `1,x`, `bad,y`, ``, `,`),
+	} {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		dec, err := NewDecoder(format, strings.NewReader(input), DecoderOptions{Schema: s, Projection: []int{}, Mem: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := dec.Next()
+		if err != nil || rec.NumRows() != 3 || rec.NumCols() != 0 {
+			t.Fatalf("%s: %v %v", format, rec, err)
+		}
+		rec.Release()
+		mem.AssertSize(t, 0)
+	}
+}

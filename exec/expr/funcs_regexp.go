@@ -27,10 +27,10 @@ func init() {
 	)
 }
 
-// regexCache compiles patterns: the constant one once, others on demand.
+// regexCache compiles patterns: a constant one once, others on demand into a
+// map that lives for one evaluation (see get).
 type regexCache struct {
 	fixed *regexp.Regexp
-	m     map[string]*regexp.Regexp
 }
 
 // newRegexCache compiles a literal pattern argument now.

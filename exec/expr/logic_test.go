@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"math"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -252,7 +253,7 @@ func TestInTypes(t *testing.T) {
 		want []any
 	}{
 		{sqltypes.Varchar, []any{"a", "b", nil, "é"}, []any{"é", "a"}, []any{true, false, nil, true}},
-		{sqltypes.Double, []any{1.5, 2.0, nil, -0.0}, []any{0.0, 1.5}, []any{true, false, nil, true}},
+		{sqltypes.Double, []any{1.5, 2.0, nil, math.Copysign(0, -1)}, []any{0.0, 1.5}, []any{true, false, nil, true}},
 		{sqltypes.Int, []any{int32(1), int32(2), nil, int32(3)}, []any{int32(3)}, []any{false, false, nil, true}},
 		{dec(5, 2), []any{"1.50", "2.00", nil, "3.25"}, []any{"3.25", "1.50"}, []any{true, false, nil, true}},
 		{sqltypes.Boolean, []any{true, false, nil, true}, []any{false}, []any{false, true, nil, false}},
