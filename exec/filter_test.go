@@ -177,3 +177,17 @@ func TestFilterDescribe(t *testing.T) {
 		t.Error("Filter must have its input as only child and keep its schema")
 	}
 }
+
+func TestFilterNullPredicateDropsRow(t *testing.T) {
+	// Under v < 10 the value slot of a NULL v holds 0, which compares TRUE;
+	// the row must still go, as the predicate is NULL there. Every other
+	// row passes, so a filter that ignored validity would keep the batch.
+	forEachBatchSize(t, func(t *testing.T, size int) {
+		mem := newMem(t)
+		rows := []row{{1, 5}, {2, nil}, {3, -1}, {4, nil}}
+		in := newScriptOp(t, mem, kvSchema, batchItems(rows, size)...)
+		pred := binary(t, expr.Lt, colExpr(kvSchema, "v"), int64Lit(10))
+		out := drain(t, NewFilter(in, pred, newExprCtx(mem)))
+		assertRows(t, kvSchema, out.rows, []row{{1, 5}, {3, -1}})
+	})
+}

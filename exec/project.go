@@ -71,11 +71,12 @@ func (p *Project) Next(ctx context.Context) (Message, error) {
 			m.Release()
 			return Message{}, err
 		}
-		if c.Len() != int(rec.NumRows()) {
+		if n := c.Len(); n != int(rec.NumRows()) {
+			err := fmt.Errorf("project: %s returned %d rows for a batch of %d", e, n, rec.NumRows())
 			c.Release()
 			release()
 			m.Release()
-			return Message{}, fmt.Errorf("project: %s returned %d rows for a batch of %d", e, c.Len(), rec.NumRows())
+			return Message{}, err
 		}
 		cols[i] = c
 	}

@@ -179,7 +179,7 @@ func ParseTimestamp(s string) (int64, error) {
 	if s == "" {
 		return 0, ErrTimestampSyntax
 	}
-	if c := s[0]; c == '-' || (c >= '0' && c <= '9') {
+	if allDigits(s) {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return n, nil
 		}
@@ -277,4 +277,114 @@ func ParseDate(s string) (int32, error) {
 		return 0, fmt.Errorf("%q is not a date (use 'YYYY-MM-DD')", s)
 	}
 	return int32(t.Unix() / 86400), nil
+}
+
+// allDigits reports whether s is an optionally signed run of decimal digits,
+// so integer parsing is tried only where it can succeed (a failed
+// strconv.ParseInt allocates its error).
+func allDigits(s string) bool {
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseInterval reads the text AppendInterval writes,
+// "[-][D day[s] ]HH:MM:SS[.fff]", or an integer number of milliseconds.
+func ParseInterval(s string) (int64, bool) {
+	if allDigits(s) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil
+	}
+	neg := false
+	if s != "" && s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	num := func() (int64, bool) {
+		i := 0
+		var v int64
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if v > math.MaxInt64/100 {
+				return 0, false
+			}
+			v = v*10 + int64(s[i]-'0')
+			i++
+		}
+		if i == 0 {
+			return 0, false
+		}
+		s = s[i:]
+		return v, true
+	}
+	expect := func(lit string) bool {
+		if !strings.HasPrefix(s, lit) {
+			return false
+		}
+		s = s[len(lit):]
+		return true
+	}
+	first, ok := num()
+	if !ok {
+		return 0, false
+	}
+	var days, h int64
+	if expect(" day") {
+		days = first
+		expect("s")
+		if !expect(" ") {
+			return 0, false
+		}
+		if h, ok = num(); !ok {
+			return 0, false
+		}
+	} else {
+		h = first
+	}
+	if !expect(":") {
+		return 0, false
+	}
+	m, ok := num()
+	if !ok || m > 59 || !expect(":") {
+		return 0, false
+	}
+	sec, ok := num()
+	if !ok || sec > 59 {
+		return 0, false
+	}
+	var frac int64
+	if expect(".") {
+		digits := 0
+		for s != "" && s[0] >= '0' && s[0] <= '9' {
+			if digits < 3 {
+				frac = frac*10 + int64(s[0]-'0')
+			}
+			digits++
+			s = s[1:]
+		}
+		if digits == 0 {
+			return 0, false
+		}
+		for ; digits < 3; digits++ {
+			frac *= 10
+		}
+	}
+	if s != "" || days > math.MaxInt64/86_400_000-1 || h > math.MaxInt64/3_600_000-1 {
+		return 0, false
+	}
+	ms := days*86_400_000 + h*3_600_000 + m*60_000 + sec*1000 + frac
+	if ms < 0 {
+		return 0, false
+	}
+	if neg {
+		ms = -ms
+	}
+	return ms, true
 }

@@ -65,3 +65,32 @@ func TestIntervalAndDate(t *testing.T) {
 		t.Errorf("date = %s", got)
 	}
 }
+
+func TestParseIntervalRoundTrip(t *testing.T) {
+	for _, ms := range []int64{0, 999, 10_000, 86_400_000, -(2*86_400_000 + 3_723_004), 90 * 86_400_000} {
+		text := string(AppendInterval(nil, ms))
+		got, ok := ParseInterval(text)
+		if !ok || got != ms {
+			t.Errorf("ParseInterval(%q) = %d, %v; want %d", text, got, ok, ms)
+		}
+	}
+	if got, ok := ParseInterval("1500"); !ok || got != 1500 {
+		t.Errorf("ParseInterval(1500) = %d, %v", got, ok)
+	}
+	for _, bad := range []string{"", "-", "1 day", "00:61:00", "1:2", "x", "1 days 00:00:00x"} {
+		if _, ok := ParseInterval(bad); ok {
+			t.Errorf("ParseInterval(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestParseTimestampDoesNotAllocate(t *testing.T) {
+	n := testing.AllocsPerRun(100, func() {
+		if _, err := ParseTimestamp("2024-01-01 10:20:30.123"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("ParseTimestamp allocates %.0f times per call", n)
+	}
+}

@@ -30,10 +30,9 @@ type Source struct {
 	cur  int // split of the open file
 	next int // index of the next file to open
 
-	rows      atomic.Int64
-	bad       atomic.Int64
-	firstBad  atomic.Pointer[format.RecordError]
-	closeOnce bool
+	rows     atomic.Int64
+	bad      atomic.Int64
+	firstBad atomic.Pointer[format.RecordError]
 }
 
 var (

@@ -328,13 +328,13 @@ func TestParseDecimal(t *testing.T) {
 func TestParseInterval(t *testing.T) {
 	for _, ms := range []int64{0, 1, -1, 999, 1000, 86_399_999, 86_400_000, -86_400_001, 2 * 86_400_000, 123456789012} {
 		text := sqltypes.AppendInterval(nil, ms)
-		got, ok := parseInterval(text)
+		got, ok := sqltypes.ParseInterval(string(text))
 		if !ok || got != ms {
 			t.Errorf("%s: got %d %v, want %d", text, got, ok, ms)
 		}
 	}
 	for _, bad := range []string{"", "1:2", "01:60:00", "1 days", "x", "00:00:00.", "1 day 00:00"} {
-		if _, ok := parseInterval([]byte(bad)); ok {
+		if _, ok := sqltypes.ParseInterval(bad); ok {
 			t.Errorf("%q parsed", bad)
 		}
 	}

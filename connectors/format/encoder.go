@@ -82,7 +82,6 @@ type encoderBase struct {
 	cols     []textCol
 	pos      []int  // start of each column's current row while assembling
 	out      []byte // the batch's output, reused
-	scratch  []byte
 	rows     int64
 	closed   bool
 }
@@ -284,6 +283,12 @@ func (t *textCol) render(arr arrow.Array, st style, delim byte) {
 			} else {
 				b = appendText(b, a.Value(i), st, delim)
 			}
+			t.end = append(t.end, len(b))
+		}
+	case *array.Null:
+		// A NULL-typed column (SELECT NULL) has no validity bitmap.
+		for i := 0; i < a.Len(); i++ {
+			b = append(b, null...)
 			t.end = append(t.end, len(b))
 		}
 	default:

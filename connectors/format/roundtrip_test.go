@@ -29,7 +29,7 @@ func roundTripRows(t testing.TB) [][]any {
 			"line1\nline2\r\nline3\r", ts(t, "1969-12-31 23:59:59"), int32(2932896), int64(-86_400_000 * 3)},
 		{nil, int32(-7), nil, float32(1e-7), 1e300, dec(t, "0", 10, 2), "héllo 世界 😀 \u2028", int64(0), nil, int64(999)},
 		{true, nil, int64(42), float32(-0.25), 5e-324, dec(t, "1", 10, 2), " lead and trail ", ts(t, "2262-04-11 23:47:16.854"), int32(1), nil},
-		{false, int32(3), int64(-3), float32(3), -0.0, nil, "tab\there,comma\x01ctl\\back/slash", nil, int32(-719162), int64(1)},
+		{false, int32(3), int64(-3), float32(3), math.Copysign(0, -1), nil, "tab\there,comma\x01ctl\\back/slash", nil, int32(-719162), int64(1)},
 		{nil, nil, nil, nil, nil, nil, `"`, nil, nil, nil},
 		{nil, nil, nil, nil, nil, nil, `""`, nil, nil, nil},
 		{nil, nil, nil, nil, nil, nil, `,`, nil, nil, nil},

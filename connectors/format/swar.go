@@ -67,15 +67,3 @@ func scanString(b []byte, i int) (end int, esc, ascii bool) {
 	}
 }
 
-// isASCII reports whether b holds only ASCII bytes.
-func isASCII(b []byte) bool {
-	var high uint64
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		high |= load8(b, i)
-	}
-	for ; i < len(b); i++ {
-		high |= uint64(b[i])
-	}
-	return high&msb == 0
-}

@@ -77,7 +77,7 @@ func (c *column) appendText(s []byte, quoted bool) string {
 		}
 		c.appendInt32(d)
 	case kInterval:
-		ms, ok := parseInterval(trimSpace(s))
+		ms, ok := sqltypes.ParseInterval(unsafeString(trimSpace(s)))
 		if !ok {
 			return c.badValue(s, quoted, true)
 		}
@@ -314,100 +314,6 @@ func parseDecimal(s []byte, prec, scale int32) (n decimal128.Num, ok, fits bool)
 		n = n.Negate()
 	}
 	return n, true, true
-}
-
-// parseInterval reads the text sqltypes.AppendInterval writes,
-// "[-][D day[s] ]HH:MM:SS[.fff]", or an integer number of milliseconds.
-//
-// TODO: move to sqltypes (ParseInterval) beside AppendInterval.
-func parseInterval(s []byte) (int64, bool) {
-	if v, ok, inRange := parseInt(s, 64); ok {
-		return v, inRange
-	}
-	neg := false
-	if len(s) > 0 && s[0] == '-' {
-		neg = true
-		s = s[1:]
-	}
-	num := func() (int64, bool) {
-		i := 0
-		var v int64
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			if v > math.MaxInt64/100 {
-				return 0, false
-			}
-			v = v*10 + int64(s[i]-'0')
-			i++
-		}
-		if i == 0 {
-			return 0, false
-		}
-		s = s[i:]
-		return v, true
-	}
-	expect := func(lit string) bool {
-		if len(s) < len(lit) || string(s[:len(lit)]) != lit {
-			return false
-		}
-		s = s[len(lit):]
-		return true
-	}
-	first, ok := num()
-	if !ok {
-		return 0, false
-	}
-	var days, h int64
-	if expect(" day") {
-		days = first
-		expect("s")
-		if !expect(" ") {
-			return 0, false
-		}
-		if h, ok = num(); !ok {
-			return 0, false
-		}
-	} else {
-		h = first
-	}
-	if !expect(":") {
-		return 0, false
-	}
-	m, ok := num()
-	if !ok || m > 59 || !expect(":") {
-		return 0, false
-	}
-	sec, ok := num()
-	if !ok || sec > 59 {
-		return 0, false
-	}
-	var frac int64
-	if expect(".") {
-		digits := 0
-		for len(s) > 0 && s[0] >= '0' && s[0] <= '9' {
-			if digits < 3 {
-				frac = frac*10 + int64(s[0]-'0')
-			}
-			digits++
-			s = s[1:]
-		}
-		if digits == 0 {
-			return 0, false
-		}
-		for ; digits < 3; digits++ {
-			frac *= 10
-		}
-	}
-	if len(s) != 0 || days > math.MaxInt64/86_400_000-1 || h > math.MaxInt64/3_600_000-1 {
-		return 0, false
-	}
-	ms := days*86_400_000 + h*3_600_000 + m*60_000 + sec*1000 + frac
-	if ms < 0 {
-		return 0, false
-	}
-	if neg {
-		ms = -ms
-	}
-	return ms, true
 }
 
 // parseTimestamp is sqltypes.ParseTimestamp with a memo of the last
