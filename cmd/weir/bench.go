@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -23,6 +25,7 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) int {
 	sizeMB := fs.Int("size-mb", 1024, "size of each generated input file in MB")
 	dir := fs.String("dir", "", "folder for the generated files (default: a temporary folder, removed afterwards)")
 	asJSON := fs.Bool("json", false, "print results as JSON lines")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured queries to this file (read it with `go tool pprof`)")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -32,7 +35,12 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) int {
 		return exitUsage
 	}
 	work := *dir
-	if work == "" {
+	if work != "" {
+		if err := os.MkdirAll(work, 0o755); err != nil {
+			fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
+			return exitFailure
+		}
+	} else {
 		tmp, err := os.MkdirTemp("", "weir-bench-")
 		if err != nil {
 			fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
@@ -41,7 +49,17 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) int {
 		defer os.RemoveAll(tmp)
 		work = tmp
 	}
-	results, err := benchFiles(ctx, work, int64(*sizeMB)<<20, env)
+	var prof io.WriteCloser
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
+			return exitFailure
+		}
+		prof = f
+		defer f.Close()
+	}
+	results, err := benchFiles(ctx, work, int64(*sizeMB)<<20, prof, env)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
 		return exitFailure
@@ -86,7 +104,9 @@ var benchQueries = []struct{ name, sql string }{
 	{"filter+project", "INSERT INTO out SELECT auction, price * 2 AS double_price, UPPER(channel) AS ch FROM bids WHERE price > 1000000 AND channel <> 'Google'"},
 }
 
-func benchFiles(ctx context.Context, dir string, size int64, env *cliEnv) ([]benchResult, error) {
+// benchFiles generates the inputs and measures each query on each format.
+// When prof is set, only the measured queries are profiled.
+func benchFiles(ctx context.Context, dir string, size int64, prof io.Writer, env *cliEnv) ([]benchResult, error) {
 	var out []benchResult
 	for _, format := range []string{"json", "csv"} {
 		path := filepath.Join(dir, "bids."+format)
@@ -106,6 +126,13 @@ CREATE SINK out WITH ('connector' = 'blackhole');
 `, strings.ReplaceAll(path, "'", "''"), format)
 			sess := engine.NewSession(engine.Options{Stdout: io.Discard, Stderr: env.stderr})
 			runtime.GC()
+			if prof != nil {
+				if err := pprof.StartCPUProfile(prof); err != nil {
+					return nil, err
+				}
+				prof = nil // one profile covers every measured query
+				defer pprof.StopCPUProfile()
+			}
 			cpu0, t0 := cpuTime(), time.Now()
 			if err := sess.ExecScript(ctx, filepath.Join(dir, "bench.sql"), ddl+q.sql); err != nil {
 				return nil, fmt.Errorf("%s %s: %w", format, q.name, err)
@@ -121,11 +148,20 @@ CREATE SINK out WITH ('connector' = 'blackhole');
 	return out, nil
 }
 
-// generate writes about size bytes of bids to path (reusing a file of the
-// right size left by an earlier run) and returns the row count.
+// generate writes about size bytes of bids to path (reusing a file of
+// about that size left in --dir by an earlier run) and returns the row count.
 func generate(path, format string, size int64, env *cliEnv) (int64, error) {
-	const bytesPerRow = 160 // measured average of benchdata rows, both formats
-	rows := size / bytesPerRow
+	// Size a row by writing a sample, then write enough rows to fill size.
+	var sample countingWriter
+	const sampleRows = 10_000
+	if err := benchdata.WriteBids(&sample, format, sampleRows, 1); err != nil {
+		return 0, fmt.Errorf("generate %s: %w", path, err)
+	}
+	rows := max(1, size*sampleRows/sample.n)
+	if info, err := os.Stat(path); err == nil && info.Size() > 0 && abs(info.Size()-size) < size/50 {
+		fmt.Fprintf(env.stderr, "reusing %s\n", path)
+		return countLines(path, format)
+	}
 	fmt.Fprintf(env.stderr, "generating %s (%d rows)...\n", path, rows)
 	f, err := os.Create(path)
 	if err != nil {
@@ -150,4 +186,43 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// countLines counts the rows of a generated file (lines, less a CSV header).
+func countLines(path, format string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	var n int64
+	for {
+		k, err := f.Read(buf)
+		n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if format == "csv" {
+		n--
+	}
+	return n, nil
 }
