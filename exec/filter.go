@@ -7,7 +7,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/bitutil"
-	"github.com/apache/arrow/go/v17/arrow/compute"
 
 	"github.com/weirsql/weir/exec/expr"
 )
@@ -97,8 +96,7 @@ func applyFilter(ec *expr.Context, pred expr.Expr, rec arrow.Record) (arrow.Reco
 	case n:
 		return rec, nil
 	}
-	ctx := compute.WithAllocator(context.Background(), ec.Mem)
-	out, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())
+	out, err := takeRows(ec.Mem, rec, selectedRows(mask, trues))
 	rec.Release()
 	if err != nil {
 		return nil, fmt.Errorf("filter: %w", err)
