@@ -245,6 +245,7 @@ func (s *Session) run(ctx context.Context, op exec.Operator, sink exec.Sink, pla
 			fmt.Fprintf(s.opts.Stderr, "weir: %s: skipped %d malformed record(s) ('bad_records' = 'skip')\n", sc.Name(), st.BadRecords())
 		}
 	}
+	reportDropped(s.opts.Stderr, op)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
@@ -427,4 +428,28 @@ func (s *Session) ExplainScript(ctx context.Context, filename, src string) error
 		}
 	}
 	return nil
+}
+
+// windowed is implemented by operators that drop rows by event time.
+type windowed interface {
+	LateRows() int64
+	NullTimeRows() int64
+}
+
+// reportDropped prints, for each windowed operator, the rows it dropped:
+// late rows (all their windows already emitted) and rows without an event
+// time. Nothing is dropped silently.
+func reportDropped(w io.Writer, op exec.Operator) {
+	exec.Walk(op, func(o exec.Operator) {
+		wo, ok := o.(windowed)
+		if !ok {
+			return
+		}
+		if n := wo.LateRows(); n > 0 {
+			fmt.Fprintf(w, "weir: dropped %d late row(s): their windows had closed before they arrived\n", n)
+		}
+		if n := wo.NullTimeRows(); n > 0 {
+			fmt.Fprintf(w, "weir: dropped %d row(s) with a NULL event time\n", n)
+		}
+	})
 }

@@ -47,8 +47,11 @@ func (f *Filter) Next(ctx context.Context) (Message, error) {
 			return m, err
 		}
 		if m.Ops != nil {
-			m.Release()
-			return Message{}, fmt.Errorf("filter over an updating stream is not supported")
+			out, err := f.filterChangelog(m)
+			if err != nil || out.Batch != nil {
+				return out, err
+			}
+			continue
 		}
 		out, err := applyFilter(f.ec, f.pred, m.Batch)
 		if err != nil {
@@ -58,6 +61,37 @@ func (f *Filter) Next(ctx context.Context) (Message, error) {
 			return BatchMessage(out), nil
 		}
 	}
+}
+
+// filterChangelog filters an updating batch, keeping each kept row's op:
+// a -U whose row fails the predicate while its +U passes becomes a plain
+// insertion downstream, which is how a changelog expresses a row entering
+// the result.
+func (f *Filter) filterChangelog(m Message) (Message, error) {
+	defer m.Release()
+	maskArr, err := f.pred.Eval(f.ec, m.Batch)
+	if err != nil {
+		return Message{}, err
+	}
+	defer maskArr.Release()
+	mask, ok := maskArr.(*array.Boolean)
+	if !ok {
+		return Message{}, fmt.Errorf("filter predicate %s is %s, not BOOLEAN", f.pred, maskArr.DataType())
+	}
+	rows := selectedRows(mask, mask.Len())
+	if len(rows) == 0 {
+		return Message{}, nil
+	}
+	rec, err := takeRows(f.ec.Mem, m.Batch, rows)
+	if err != nil {
+		return Message{}, err
+	}
+	ob := array.NewInt8Builder(f.ec.Mem)
+	defer ob.Release()
+	for _, r := range rows {
+		ob.Append(m.Ops.Value(int(r)))
+	}
+	return Message{Kind: MsgBatch, Batch: rec, Ops: ob.NewInt8Array()}, nil
 }
 
 // Close implements Operator.

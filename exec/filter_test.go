@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/weirsql/weir/exec/expr"
@@ -139,16 +140,6 @@ func TestFilterErrors(t *testing.T) {
 			},
 		},
 		{
-			name:  "updating stream",
-			pred:  vGt10(t),
-			items: []item{{kind: MsgBatch, rows: []row{{1, 20}}, ops: []Op{OpDelete}}},
-			check: func(t *testing.T, err error) {
-				if err == nil {
-					t.Fatal("no error for an updating stream")
-				}
-			},
-		},
-		{
 			name:  "input error",
 			pred:  vGt10(t),
 			items: []item{batchItem(row{1, 20}), errItem(errInput)},
@@ -190,4 +181,21 @@ func TestFilterNullPredicateDropsRow(t *testing.T) {
 		out := drain(t, NewFilter(in, pred, newExprCtx(mem)))
 		assertRows(t, kvSchema, out.rows, []row{{1, 5}, {3, -1}})
 	})
+}
+
+// TestFilterChangelog: over an updating stream each kept row keeps its op.
+func TestFilterChangelog(t *testing.T) {
+	mem := newMem(t)
+	in := newScriptOp(t, mem, kvSchema,
+		item{kind: MsgBatch, rows: []row{{1, 20}, {2, 5}, {1, 30}, {3, 11}}, ops: []Op{OpUpdateBefore, OpInsert, OpUpdateAfter, OpDelete}},
+		item{kind: MsgBatch, rows: []row{{4, 1}}, ops: []Op{OpInsert}},
+	)
+	out := drain(t, NewFilter(in, vGt10(t), newExprCtx(mem)))
+	want := []row{{int64(1), int64(20)}, {int64(1), int64(30)}, {int64(3), int64(11)}}
+	if got := fmtRows(out.rows); got != fmtRows(want) {
+		t.Errorf("rows = %s, want %s", got, fmtRows(want))
+	}
+	if got := fmt.Sprint(out.ops); got != "[-U +U -D]" {
+		t.Errorf("ops = %s, want [-U +U -D]", got)
+	}
 }

@@ -23,12 +23,15 @@ type SortKey struct {
 
 // Sort buffers its whole (bounded) input, then emits it ordered by the keys
 // in batches of the input's size. The sort is stable. Watermarks are
-// dropped: rows leave only at the end.
+// dropped: rows leave only at the end. Over an updating input it applies
+// the changelog first (a -U or -D row retracts an equal earlier row) and
+// sorts the final rows, which it emits as an append-only stream.
 type Sort struct {
 	input   Operator
 	keys    []SortKey
 	mem     memory.Allocator
 	batches []arrow.Record
+	ops     []*array.Int8 // per batch; nil for append-only batches
 	out     []arrow.Record
 	sorted  bool
 }
@@ -76,12 +79,9 @@ func (s *Sort) Next(ctx context.Context) (Message, error) {
 		}
 		switch m.Kind {
 		case MsgBatch:
-			if m.Ops != nil {
-				m.Release()
-				return Message{}, fmt.Errorf("ORDER BY over an updating stream is not supported")
-			}
 			if m.Batch.NumRows() > 0 {
 				s.batches = append(s.batches, m.Batch)
+				s.ops = append(s.ops, m.Ops)
 			} else {
 				m.Release()
 			}
@@ -133,10 +133,14 @@ func (s *Sort) sort(ctx context.Context) error {
 		}
 		cols[i] = c
 	}
-	for _, b := range s.batches {
+	alive := s.applyChangelog(cols)
+	for i, b := range s.batches {
 		b.Release()
+		if s.ops[i] != nil {
+			s.ops[i].Release()
+		}
 	}
-	s.batches = nil
+	s.batches, s.ops = nil, nil
 
 	cmps := make([]func(i, j int) int, len(s.keys))
 	for k, key := range s.keys {
@@ -168,9 +172,15 @@ func (s *Sort) sort(ctx context.Context) error {
 			return r
 		}
 	}
-	idx := make([]int64, total)
-	for i := range idx {
-		idx[i] = int64(i)
+	idx := make([]int64, 0, total)
+	for i := int64(0); i < total; i++ {
+		if alive == nil || alive[i] {
+			idx = append(idx, i)
+		}
+	}
+	total = int64(len(idx))
+	if total == 0 {
+		return nil
 	}
 	// The row index as the last key makes the order total, so an unstable
 	// sort gives the stable result (and is several times faster).
@@ -208,6 +218,57 @@ func (s *Sort) sort(ctx context.Context) error {
 		s.out = append(s.out, all.NewSlice(off, min(off+batchSize, total)))
 	}
 	return nil
+}
+
+// applyChangelog marks which rows of the concatenated columns survive the
+// changelog: each -U or -D row retracts the latest earlier live row with
+// equal values, and is not itself emitted. It returns nil for an
+// append-only input.
+func (s *Sort) applyChangelog(cols []arrow.Array) []bool {
+	updating := false
+	for _, o := range s.ops {
+		updating = updating || o != nil
+	}
+	if !updating {
+		return nil
+	}
+	var total int
+	for _, b := range s.batches {
+		total += int(b.NumRows())
+	}
+	alive := make([]bool, total)
+	live := map[string][]int{}
+	var key strings.Builder
+	row := 0
+	for bi, b := range s.batches {
+		for r := 0; r < int(b.NumRows()); r, row = r+1, row+1 {
+			key.Reset()
+			for _, c := range cols {
+				if c.IsNull(row) {
+					key.WriteString("\x00N")
+				} else {
+					key.WriteString("\x00V")
+					key.WriteString(c.ValueStr(row))
+				}
+			}
+			k := key.String()
+			op := OpInsert
+			if s.ops[bi] != nil {
+				op = Op(s.ops[bi].Value(r))
+			}
+			switch op {
+			case OpInsert, OpUpdateAfter:
+				alive[row] = true
+				live[k] = append(live[k], row)
+			case OpUpdateBefore, OpDelete:
+				if rows := live[k]; len(rows) > 0 {
+					alive[rows[len(rows)-1]] = false
+					live[k] = rows[:len(rows)-1]
+				}
+			}
+		}
+	}
+	return alive
 }
 
 // comparator returns a three-way comparison of two non-null rows of a.
@@ -259,12 +320,15 @@ func comparator(a arrow.Array) (func(i, j int) int, error) {
 
 // Close implements Operator.
 func (s *Sort) Close() error {
-	for _, b := range s.batches {
+	for i, b := range s.batches {
 		b.Release()
+		if s.ops[i] != nil {
+			s.ops[i].Release()
+		}
 	}
 	for _, b := range s.out {
 		b.Release()
 	}
-	s.batches, s.out = nil, nil
+	s.batches, s.ops, s.out = nil, nil, nil
 	return s.input.Close()
 }

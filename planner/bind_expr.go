@@ -117,6 +117,26 @@ type exprBinder struct {
 	sc *scope
 	// clause names the clause being bound, for messages ("WHERE").
 	clause string
+	// aggs, when set, collects aggregate calls (the select list and HAVING
+	// of an aggregating query); inAggregate is set inside their arguments.
+	aggs        *aggContext
+	inAggregate bool
+	// colPos records where each bound column reference was written, for
+	// errors found after binding.
+	colPos map[*ColRef]parser.Pos
+	// rewrite, when set, maps results onto an aggregate's output (ORDER BY
+	// of an aggregating query).
+	rewrite *aggRewriter
+}
+
+// bindOutput binds e and, in an aggregating query's ORDER BY, maps it onto
+// the aggregate's output.
+func (b *exprBinder) bindOutput(e parser.Expr) (Expr, error) {
+	x, err := b.bind(e)
+	if err != nil || b.rewrite == nil {
+		return x, err
+	}
+	return b.rewrite.rewrite(x)
 }
 
 func (b *exprBinder) bind(e parser.Expr) (Expr, error) {
@@ -127,7 +147,11 @@ func (b *exprBinder) bind(e parser.Expr) (Expr, error) {
 			return nil, err
 		}
 		c := b.sc.cols[i]
-		return &ColRef{Index: i, Name: c.name, Typ: c.typ}, nil
+		ref := &ColRef{Index: i, Name: c.name, Typ: c.typ}
+		if b.colPos != nil {
+			b.colPos[ref] = e.Pos
+		}
+		return ref, nil
 	case *parser.Literal:
 		return bindLiteral(e)
 	case *parser.IntervalLit:
@@ -649,13 +673,24 @@ var windowNames = map[string]bool{
 }
 
 func (b *exprBinder) bindCall(e *parser.FuncCall) (Expr, error) {
-	if aggregateNames[e.Name] {
-		return nil, errorf(ErrUnsupported, e.Pos, "aggregate function %s is not supported yet", e.Name).
-			WithHint("aggregation (GROUP BY, windows) arrives with the windowed-aggregation work")
+	if aggregateNames[e.Name] && e.Over == nil {
+		if b.inAggregate {
+			return nil, errorf(ErrInvalid, e.Pos, "aggregate function calls cannot be nested")
+		}
+		if b.aggs == nil {
+			return nil, errorf(ErrInvalid, e.Pos, "aggregate function %s is not allowed in %s", e.Name, b.clauseName())
+		}
+		return b.bindAggregateCall(e)
 	}
 	if windowNames[e.Name] {
-		return nil, errorf(ErrUnsupported, e.Pos, "window function %s is not supported yet", e.Name).
-			WithHint("GROUP BY TUMBLE/HOP/SESSION arrives with the windowed-aggregation work")
+		if strings.Contains(e.Name, "_") && b.aggs != nil {
+			return b.bindWindowProperty(e)
+		}
+		if strings.Contains(e.Name, "_") {
+			return nil, errorf(ErrInvalid, e.Pos, "%s needs GROUP BY %s(...)", e.Name, e.Name[:strings.LastIndexByte(e.Name, '_')])
+		}
+		return nil, errorf(ErrInvalid, e.Pos, "%s is only allowed in GROUP BY", e.Name).
+			WithHint("group by it: GROUP BY %s(ts, INTERVAL '10' SECOND), or use FROM TABLE(%s(TABLE t, DESCRIPTOR(ts), ...))", e.Name, e.Name)
 	}
 	if e.Over != nil {
 		return nil, errorf(ErrUnsupported, e.Pos, "OVER windows are not supported yet")
@@ -724,6 +759,13 @@ func intLiteral(e Expr) (int64, bool) {
 		return v.Value, true
 	}
 	return 0, false
+}
+
+func (b *exprBinder) clauseName() string {
+	if b.clause == "" {
+		return "this clause"
+	}
+	return b.clause
 }
 
 func closest(name string, candidates []string) (string, bool) {

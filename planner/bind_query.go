@@ -37,26 +37,39 @@ func (qb *queryBinder) bindQuery(q *parser.Query) (Node, error) {
 		}
 		plan = &Filter{Input: plan, Cond: cond}
 	}
-	if len(sel.GroupBy) > 0 || sel.Having != nil {
-		var pos parser.Pos
-		if len(sel.GroupBy) > 0 {
-			pos = sel.GroupBy[0].Position()
-		} else {
-			pos = sel.Having.Position()
+	var (
+		exprs  []Expr
+		names  []string
+		orderB *exprBinder
+	)
+	if containsAggregate(sel) {
+		plan, exprs, names, orderB, err = qb.bindAggregation(sel, plan, sc)
+		if err != nil {
+			return nil, err
 		}
-		return nil, errorf(ErrUnsupported, pos, "GROUP BY and HAVING are not supported yet").
-			WithHint("aggregation arrives with the windowed-aggregation work")
-	}
-	if sel.Distinct {
-		return nil, errorf(ErrUnsupported, sel.Pos, "SELECT DISTINCT is not supported yet").
-			WithHint("DISTINCT arrives with the windowed-aggregation work")
-	}
-	exprs, names, err := qb.bindSelectList(sel.Items, sc)
-	if err != nil {
-		return nil, err
+		if sel.Distinct {
+			return nil, errorf(ErrUnsupported, sel.Pos, "SELECT DISTINCT with GROUP BY is not supported").
+				WithHint("the groups are distinct already; drop DISTINCT")
+		}
+	} else {
+		if exprs, names, err = qb.bindSelectList(sel.Items, sc); err != nil {
+			return nil, err
+		}
+		orderB = &exprBinder{sc: sc, clause: "ORDER BY"}
+		if sel.Distinct {
+			// SELECT DISTINCT is a grouping by every output column.
+			inner := &Project{Input: plan, Exprs: exprs, Names: names}
+			keys := make([]Expr, len(exprs))
+			for i, e := range exprs {
+				keys[i] = &ColRef{Index: i, Name: names[i], Typ: e.Type()}
+			}
+			plan = &Aggregate{Input: inner, Keys: keys, KeyNames: names}
+			exprs = append([]Expr(nil), keys...)
+			orderB = &exprBinder{sc: scopeOf(plan.Schema(), ""), clause: "ORDER BY"}
+		}
 	}
 	if len(q.OrderBy) > 0 {
-		if plan, err = qb.bindOrderBy(q, plan, sc, exprs, names); err != nil {
+		if plan, err = qb.bindOrderBy(q, plan, orderB, exprs, names); err != nil {
 			return nil, err
 		}
 	} else {
@@ -143,7 +156,7 @@ func isColumnRef(e parser.Expr) bool {
 // bindOrderBy plans ORDER BY over the projection. Keys may name output
 // columns (by alias) or any input expression; the latter are computed as
 // hidden columns and projected away after the sort.
-func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, sc *scope, exprs []Expr, names []string) (Node, error) {
+func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, eb *exprBinder, exprs []Expr, names []string) (Node, error) {
 	visible := len(exprs)
 	allExprs := append([]Expr(nil), exprs...)
 	allNames := append([]string(nil), names...)
@@ -166,8 +179,7 @@ func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, sc *scope, exprs
 			idx = n - 1
 		}
 		if idx < 0 {
-			eb := &exprBinder{sc: sc, clause: "ORDER BY"}
-			x, err := eb.bind(o.Expr)
+			x, err := eb.bindOutput(o.Expr)
 			if err != nil {
 				return nil, err
 			}
@@ -261,8 +273,7 @@ func (qb *queryBinder) bindFrom(t parser.TableExpr) (Node, *scope, error) {
 		return nil, nil, errorf(ErrUnsupported, t.Pos, "%s JOIN is not supported yet", t.Kind).
 			WithHint("streaming joins arrive with the joins work")
 	case *parser.WindowTable:
-		return nil, nil, errorf(ErrUnsupported, t.Pos, "the %s table function is not supported yet", t.Func).
-			WithHint("windowing table functions arrive with the windowed-aggregation work")
+		return qb.bindWindowTable(t)
 	}
 	return nil, nil, errorf(ErrUnsupported, t.Position(), "unsupported FROM item %T", t)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/weirsql/weir/connectors"
 	"github.com/weirsql/weir/diag"
 	"github.com/weirsql/weir/exec"
+	"github.com/weirsql/weir/exec/agg"
 	"github.com/weirsql/weir/exec/expr"
 )
 
@@ -95,8 +96,73 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 			keys[i] = exec.SortKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst}
 		}
 		return exec.NewSort(in, keys, env.Mem), nil
+	case *Aggregate:
+		in, err := compile(n.Input, env, ec)
+		if err != nil {
+			return nil, err
+		}
+		spec, err := aggregateSpec(n)
+		if err != nil {
+			in.Close()
+			return nil, err
+		}
+		switch {
+		case n.Window == nil:
+			return exec.NewGroupAggregate(in, spec, ec), nil
+		case n.Window.Kind == Session:
+			return exec.NewSessionAggregate(in, spec, windowSpec(n.Window), ec), nil
+		default:
+			return exec.NewWindowAggregate(in, spec, windowSpec(n.Window), ec), nil
+		}
+	case *WindowTVF:
+		in, err := compile(n.Input, env, ec)
+		if err != nil {
+			return nil, err
+		}
+		if n.Window.Kind == Session {
+			in.Close()
+			return nil, fmt.Errorf("compile: the SESSION table function needs GROUP BY window_start, window_end")
+		}
+		return exec.NewWindowTVF(in, windowSpec(n.Window), n.Schema().Arrow(), ec), nil
 	}
 	return nil, fmt.Errorf("compile: no operator for %T", n)
+}
+
+func windowSpec(w *Window) exec.WindowSpec {
+	kinds := map[WindowKind]exec.WindowKind{Tumble: exec.Tumble, Hop: exec.Hop, Cumulate: exec.Cumulate, Session: exec.Session}
+	return exec.WindowSpec{Kind: kinds[w.Kind], TimeCol: w.TimeCol, Size: w.Size, Slide: w.Slide, Step: w.Step, Gap: w.Gap}
+}
+
+// aggregateSpec compiles an Aggregate's keys, aggregates and filters.
+func aggregateSpec(n *Aggregate) (*exec.AggregateSpec, error) {
+	spec := &exec.AggregateSpec{Schema: n.Schema().Arrow()}
+	for _, k := range n.Keys {
+		e, err := compileExpr(k)
+		if err != nil {
+			return nil, err
+		}
+		spec.Keys = append(spec.Keys, e)
+	}
+	for _, c := range n.Aggs {
+		s := agg.Spec{Func: c.Func, Distinct: c.Distinct}
+		var arg, filter expr.Expr
+		var err error
+		if c.Arg != nil {
+			if arg, err = compileExpr(c.Arg); err != nil {
+				return nil, err
+			}
+			s.Arg = c.Arg.Type()
+		}
+		if c.Filter != nil {
+			if filter, err = compileExpr(c.Filter); err != nil {
+				return nil, err
+			}
+		}
+		spec.Aggs = append(spec.Aggs, s)
+		spec.Args = append(spec.Args, arg)
+		spec.Filters = append(spec.Filters, filter)
+	}
+	return spec, nil
 }
 
 // compileExpr builds the physical expression of a logical one.

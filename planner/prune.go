@@ -98,6 +98,66 @@ func prune(n Node, need map[int]bool, changed *bool) (Node, map[int]int) {
 			return n, m
 		}
 		return &Limit{Input: in, N: n.N}, m
+	case *Aggregate:
+		// The aggregate keeps every output column; its input keeps what the
+		// keys, the aggregates and the window read.
+		want := map[int]bool{}
+		for _, k := range n.Keys {
+			columnsUsed(k, want)
+		}
+		for _, c := range n.Aggs {
+			for _, e := range c.exprs() {
+				columnsUsed(e, want)
+			}
+		}
+		if n.Window != nil {
+			want[n.Window.TimeCol] = true
+		}
+		in, m := prune(n.Input, want, changed)
+		if in == n.Input {
+			return n, identity(n.Schema().Len())
+		}
+		out := &Aggregate{Input: in, KeyNames: n.KeyNames}
+		for _, k := range n.Keys {
+			out.Keys = append(out.Keys, remap(k, m))
+		}
+		for _, c := range n.Aggs {
+			es := c.exprs()
+			for i, e := range es {
+				es[i] = remap(e, m)
+			}
+			out.Aggs = append(out.Aggs, c.withExprs(es))
+		}
+		if n.Window != nil {
+			w := *n.Window
+			w.TimeCol = m[w.TimeCol]
+			out.Window = &w
+		}
+		return out, identity(n.Schema().Len())
+	case *WindowTVF:
+		width := n.Input.Schema().Len()
+		want := map[int]bool{n.Window.TimeCol: true}
+		for i := range need {
+			if i < width {
+				want[i] = true
+			}
+		}
+		in, m := prune(n.Input, want, changed)
+		if in == n.Input {
+			return n, identity(n.Schema().Len())
+		}
+		w := *n.Window
+		w.TimeCol = m[w.TimeCol]
+		out := &WindowTVF{Input: in, Window: &w}
+		inWidth := in.Schema().Len()
+		om := map[int]int{}
+		for old, nw := range m {
+			om[old] = nw
+		}
+		for j := range windowColumns {
+			om[width+j] = inWidth + j
+		}
+		return out, om
 	}
 	// Nodes that do not know how to prune keep every column.
 	return n, identity(n.Schema().Len())

@@ -25,10 +25,12 @@ func (s *Sort) Children() []Node { return []Node{s.Input} }
 // WithChildren implements Node.
 func (s *Sort) WithChildren(c []Node) Node { return &Sort{Input: c[0], Keys: s.Keys} }
 
-// Props implements Node: the output has no watermark (rows leave at the end).
+// Props implements Node: the output has no watermark (rows leave at the
+// end), and over an updating input it is the final, append-only result.
 func (s *Sort) Props() Props {
 	p := s.Input.Props()
 	p.Watermark = -1
+	p.Updating = false
 	return p
 }
 

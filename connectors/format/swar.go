@@ -66,4 +66,3 @@ func scanString(b []byte, i int) (end int, esc, ascii bool) {
 		i += 2
 	}
 }
-

@@ -1,0 +1,555 @@
+package agg
+
+// Accumulators: one typed column of state per aggregate, indexed by group
+// id, updated by tight loops over a batch. This file has the interface, the
+// factory, COUNT, SUM and AVG.
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/decimal128"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/weirsql/weir/sqltypes"
+)
+
+// accumulator holds one aggregate's state for every group.
+type accumulator interface {
+	// grow adds groups up to n (exclusive) in their initial state.
+	grow(n int)
+	// add folds row rows[k] (k when rows is nil) of arg into group
+	// groups[k]. The rows listed are not NULL and pass the FILTER; seq is
+	// the arrival number of the batch's row 0 (FIRST_VALUE, LAST_VALUE).
+	add(s *scratch, rows []int32, groups []uint32, arg arrow.Array, seq int64) error
+	// merge folds group src's state into group dst.
+	merge(dst, src uint32) error
+	// build returns the results of the listed groups.
+	build(mem memory.Allocator, groups []uint32) (arrow.Array, error)
+	// reset drops every group, keeping the space.
+	reset()
+	bytes() int64
+}
+
+// number is the types MIN and MAX compare with < and >.
+type number interface {
+	integer | float32 | float64
+}
+
+// newAccumulator returns the accumulator of s, whose result type is typ.
+func newAccumulator(s Spec, typ arrow.DataType) (accumulator, error) {
+	k := kindOf(s.Arg)
+	switch s.Func {
+	case Count, CountStar:
+		return &countAcc{}, nil
+	case Sum:
+		switch k {
+		case kI8:
+			return &sumIntAcc[int8]{typ: typ}, nil
+		case kI16:
+			return &sumIntAcc[int16]{typ: typ}, nil
+		case kI32:
+			return &sumIntAcc[int32]{typ: typ}, nil
+		case kI64:
+			return &sumIntAcc[int64]{typ: typ}, nil
+		case kF32:
+			return &sumFloatAcc[float32]{}, nil
+		case kF64:
+			return &sumFloatAcc[float64]{}, nil
+		case kDec:
+			return &sumDecAcc{typ: typ, spec: s}, nil
+		}
+	case Avg:
+		switch k {
+		case kI8:
+			return &avgIntAcc[int8]{}, nil
+		case kI16:
+			return &avgIntAcc[int16]{}, nil
+		case kI32:
+			return &avgIntAcc[int32]{}, nil
+		case kI64:
+			return &avgIntAcc[int64]{}, nil
+		case kF32:
+			return &avgFloatAcc[float32]{}, nil
+		case kF64:
+			return &avgFloatAcc[float64]{}, nil
+		case kDec:
+			return &avgDecAcc{sumDecAcc: sumDecAcc{typ: typ, spec: s}, inScale: s.Arg.(*arrow.Decimal128Type).Scale,
+				outScale: typ.(*arrow.Decimal128Type).Scale}, nil
+		}
+	case Min, Max:
+		isMax := s.Func == Max
+		switch k {
+		case kBool:
+			return &minMaxBoolAcc{max: isMax}, nil
+		case kI8:
+			return &minMaxAcc[int8]{typ: typ, max: isMax}, nil
+		case kI16:
+			return &minMaxAcc[int16]{typ: typ, max: isMax}, nil
+		case kI32:
+			return &minMaxAcc[int32]{typ: typ, max: isMax}, nil
+		case kI64:
+			return &minMaxAcc[int64]{typ: typ, max: isMax}, nil
+		case kF32:
+			return &minMaxAcc[float32]{typ: typ, max: isMax}, nil
+		case kF64:
+			return &minMaxAcc[float64]{typ: typ, max: isMax}, nil
+		case kDec:
+			return &minMaxDecAcc{typ: typ, max: isMax}, nil
+		case kStr:
+			return &minMaxStrAcc{max: isMax}, nil
+		}
+	case FirstValue, LastValue:
+		last := s.Func == LastValue
+		switch k {
+		case kBool:
+			return &firstLastAcc[bool]{typ: typ, last: last, read: readBools}, nil
+		case kI8:
+			return &firstLastAcc[int8]{typ: typ, last: last, read: readFixed[int8]}, nil
+		case kI16:
+			return &firstLastAcc[int16]{typ: typ, last: last, read: readFixed[int16]}, nil
+		case kI32:
+			return &firstLastAcc[int32]{typ: typ, last: last, read: readFixed[int32]}, nil
+		case kI64:
+			return &firstLastAcc[int64]{typ: typ, last: last, read: readFixed[int64]}, nil
+		case kF32:
+			return &firstLastAcc[float32]{typ: typ, last: last, read: readFixed[float32]}, nil
+		case kF64:
+			return &firstLastAcc[float64]{typ: typ, last: last, read: readFixed[float64]}, nil
+		case kDec:
+			return &firstLastAcc[decimal128.Num]{typ: typ, last: last, read: readFixed[decimal128.Num]}, nil
+		case kStr:
+			return &firstLastStrAcc{last: last}, nil
+		}
+	case StddevPop, StddevSamp, VarPop, VarSamp:
+		if k.numeric() {
+			a := &varAcc{fn: s.Func, kind: k}
+			if k == kDec {
+				a.scale = s.Arg.(*arrow.Decimal128Type).Scale
+			}
+			return a, nil
+		}
+	case ApproxCountDistinct:
+		col, err := newKeyCol(s.Arg)
+		if err != nil {
+			return nil, err
+		}
+		return &hllAcc{col: col}, nil
+	}
+	return nil, undefined(s)
+}
+
+// readFixed returns the values of a fixed-width array.
+func readFixed[T any](_ *scratch, a arrow.Array) []T { return values[T](a) }
+
+// readBools returns the values of a BOOLEAN array as a []bool in scratch.
+func readBools(s *scratch, a arrow.Array) []bool {
+	bm := boolBits(a)
+	out := buf(&s.bools, a.Len())
+	for i := range out {
+		out[i] = bm.get(i)
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// COUNT
+
+// countAcc is COUNT(x) and COUNT(*): the rows it is given are the rows to
+// count.
+type countAcc struct{ c []int64 }
+
+func (a *countAcc) grow(n int) { a.c = extendZero(a.c, n) }
+
+func (a *countAcc) add(_ *scratch, _ []int32, groups []uint32, _ arrow.Array, _ int64) error {
+	c := a.c
+	for _, g := range groups {
+		c[g]++
+	}
+	return nil
+}
+
+func (a *countAcc) merge(dst, src uint32) error {
+	a.c[dst] += a.c[src]
+	return nil
+}
+
+func (a *countAcc) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
+	return gatherFixed(mem, sqltypes.BigInt, a.c, nil, groups), nil
+}
+
+func (a *countAcc) reset()       { a.c = a.c[:0] }
+func (a *countAcc) bytes() int64 { return capBytes(a.c) }
+
+// ---------------------------------------------------------------------------
+// SUM
+
+// sumIntAcc is SUM over integers (and INTERVAL) into BIGINT, which wraps
+// around on overflow as Java's long does in Flink.
+type sumIntAcc[T integer] struct {
+	typ arrow.DataType
+	s   []int64
+	has bitset
+}
+
+func (a *sumIntAcc[T]) grow(n int) {
+	a.has = growBits(a.has, len(a.s), n, false)
+	a.s = extendZero(a.s, n)
+}
+
+func (a *sumIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
+	in, s, has := values[T](arg), a.s, a.has
+	if rows == nil {
+		in = in[:len(groups)]
+		for k, g := range groups {
+			s[g] += int64(in[k])
+			has.set(g)
+		}
+		return nil
+	}
+	rows = rows[:len(groups)]
+	for k, g := range groups {
+		s[g] += int64(in[rows[k]])
+		has.set(g)
+	}
+	return nil
+}
+
+func (a *sumIntAcc[T]) merge(dst, src uint32) error {
+	if a.has.get(src) {
+		a.s[dst] += a.s[src]
+		a.has.set(dst)
+	}
+	return nil
+}
+
+func (a *sumIntAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
+	return gatherFixed(mem, a.typ, a.s, a.has, groups), nil
+}
+
+func (a *sumIntAcc[T]) reset()       { a.s, a.has = a.s[:0], a.has[:0] }
+func (a *sumIntAcc[T]) bytes() int64 { return capBytes(a.s) + int64(cap(a.has)) }
+
+// sumFloatAcc is SUM over FLOAT or DOUBLE into DOUBLE, in arrival order.
+type sumFloatAcc[T float32 | float64] struct {
+	s   []float64
+	has bitset
+}
+
+func (a *sumFloatAcc[T]) grow(n int) {
+	a.has = growBits(a.has, len(a.s), n, false)
+	a.s = extendZero(a.s, n)
+}
+
+func (a *sumFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
+	in, s, has := values[T](arg), a.s, a.has
+	if rows == nil {
+		in = in[:len(groups)]
+		for k, g := range groups {
+			s[g] += float64(in[k])
+			has.set(g)
+		}
+		return nil
+	}
+	rows = rows[:len(groups)]
+	for k, g := range groups {
+		s[g] += float64(in[rows[k]])
+		has.set(g)
+	}
+	return nil
+}
+
+func (a *sumFloatAcc[T]) merge(dst, src uint32) error {
+	if a.has.get(src) {
+		a.s[dst] += a.s[src]
+		a.has.set(dst)
+	}
+	return nil
+}
+
+func (a *sumFloatAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
+	return gatherFixed(mem, sqltypes.Double, a.s, a.has, groups), nil
+}
+
+func (a *sumFloatAcc[T]) reset()       { a.s, a.has = a.s[:0], a.has[:0] }
+func (a *sumFloatAcc[T]) bytes() int64 { return capBytes(a.s) + int64(cap(a.has)) }
+
+// decMax and decMin bound DECIMAL(38) values.
+var (
+	decMax = decimal128.GetMaxValue(38)
+	decMin = decMax.Negate()
+)
+
+// sumDecAcc is SUM over DECIMAL(p,s) into DECIMAL(38,s). A running sum
+// outside DECIMAL(38,s) is an error wrapping ErrOverflow, even if later rows
+// would bring it back.
+type sumDecAcc struct {
+	typ  arrow.DataType
+	spec Spec
+	s    []decimal128.Num
+	has  bitset
+}
+
+func (a *sumDecAcc) overflow() error {
+	return fmt.Errorf("%s overflows %s: %w", a.spec, sqltypes.Name(a.typ), ErrOverflow)
+}
+
+func (a *sumDecAcc) grow(n int) {
+	a.has = growBits(a.has, len(a.s), n, false)
+	a.s = extendZero(a.s, n)
+}
+
+func (a *sumDecAcc) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
+	in, s, has := values[decimal128.Num](arg), a.s, a.has
+	for k, g := range groups {
+		v := s[g].Add(in[rowAt(rows, k)])
+		if v.Greater(decMax) || v.Less(decMin) {
+			return a.overflow()
+		}
+		s[g] = v
+		has.set(g)
+	}
+	return nil
+}
+
+func (a *sumDecAcc) merge(dst, src uint32) error {
+	if !a.has.get(src) {
+		return nil
+	}
+	v := a.s[dst].Add(a.s[src])
+	if v.Greater(decMax) || v.Less(decMin) {
+		return a.overflow()
+	}
+	a.s[dst] = v
+	a.has.set(dst)
+	return nil
+}
+
+func (a *sumDecAcc) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
+	return gatherFixed(mem, a.typ, a.s, a.has, groups), nil
+}
+
+func (a *sumDecAcc) reset()       { a.s, a.has = a.s[:0], a.has[:0] }
+func (a *sumDecAcc) bytes() int64 { return capBytes(a.s) + int64(cap(a.has)) }
+
+// ---------------------------------------------------------------------------
+// AVG
+
+// avgIntAcc is AVG over integers: an exact 128-bit sum and a count,
+// divided in DOUBLE at the end.
+type avgIntAcc[T integer] struct {
+	lo  []uint64
+	hi  []int64
+	cnt []int64
+}
+
+func (a *avgIntAcc[T]) grow(n int) {
+	a.lo = extendZero(a.lo, n)
+	a.hi = extendZero(a.hi, n)
+	a.cnt = extendZero(a.cnt, n)
+}
+
+func (a *avgIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
+	in, lo, hi, cnt := values[T](arg), a.lo, a.hi, a.cnt
+	for k, g := range groups {
+		x := int64(in[rowAt(rows, k)])
+		l, c := bits.Add64(lo[g], uint64(x), 0)
+		lo[g] = l
+		hi[g] += x>>63 + int64(c)
+		cnt[g]++
+	}
+	return nil
+}
+
+func (a *avgIntAcc[T]) merge(dst, src uint32) error {
+	l, c := bits.Add64(a.lo[dst], a.lo[src], 0)
+	a.lo[dst] = l
+	a.hi[dst] += a.hi[src] + int64(c)
+	a.cnt[dst] += a.cnt[src]
+	return nil
+}
+
+// int128Float converts a two's complement 128-bit integer to float64.
+func int128Float(hi int64, lo uint64) float64 {
+	if hi == int64(lo)>>63 {
+		return float64(int64(lo))
+	}
+	return float64(hi)*0x1p64 + float64(lo)
+}
+
+func (a *avgIntAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
+	n := len(groups)
+	buf, out := allocValues[float64](mem, n)
+	v := validityOut{mem: mem, n: n}
+	for i, g := range groups {
+		if a.cnt[g] == 0 {
+			out[i] = 0
+			v.setNull(i)
+			continue
+		}
+		out[i] = int128Float(a.hi[g], a.lo[g]) / float64(a.cnt[g])
+	}
+	return newArray(sqltypes.Double, n, v.nulls, v.buf, buf), nil
+}
+
+func (a *avgIntAcc[T]) reset() { a.lo, a.hi, a.cnt = a.lo[:0], a.hi[:0], a.cnt[:0] }
+func (a *avgIntAcc[T]) bytes() int64 {
+	return capBytes(a.lo) + capBytes(a.hi) + capBytes(a.cnt)
+}
+
+// avgFloatAcc is AVG over FLOAT or DOUBLE: a DOUBLE sum and a count.
+type avgFloatAcc[T float32 | float64] struct {
+	s   []float64
+	cnt []int64
+}
+
+func (a *avgFloatAcc[T]) grow(n int) {
+	a.s = extendZero(a.s, n)
+	a.cnt = extendZero(a.cnt, n)
+}
+
+func (a *avgFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
+	in, s, cnt := values[T](arg), a.s, a.cnt
+	for k, g := range groups {
+		s[g] += float64(in[rowAt(rows, k)])
+		cnt[g]++
+	}
+	return nil
+}
+
+func (a *avgFloatAcc[T]) merge(dst, src uint32) error {
+	a.s[dst] += a.s[src]
+	a.cnt[dst] += a.cnt[src]
+	return nil
+}
+
+func (a *avgFloatAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
+	n := len(groups)
+	buf, out := allocValues[float64](mem, n)
+	v := validityOut{mem: mem, n: n}
+	for i, g := range groups {
+		if a.cnt[g] == 0 {
+			out[i] = 0
+			v.setNull(i)
+			continue
+		}
+		out[i] = a.s[g] / float64(a.cnt[g])
+	}
+	return newArray(sqltypes.Double, n, v.nulls, v.buf, buf), nil
+}
+
+func (a *avgFloatAcc[T]) reset()       { a.s, a.cnt = a.s[:0], a.cnt[:0] }
+func (a *avgFloatAcc[T]) bytes() int64 { return capBytes(a.s) + capBytes(a.cnt) }
+
+// avgDecAcc is AVG over DECIMAL(p,s): a DECIMAL(38,s) sum and a count,
+// divided at the end into DECIMAL(38, max(s,6)), rounding half away from
+// zero.
+type avgDecAcc struct {
+	sumDecAcc
+	cnt               []int64
+	inScale, outScale int32
+}
+
+func (a *avgDecAcc) grow(n int) {
+	a.sumDecAcc.grow(n)
+	a.cnt = extendZero(a.cnt, n)
+}
+
+func (a *avgDecAcc) add(s *scratch, rows []int32, groups []uint32, arg arrow.Array, seq int64) error {
+	if err := a.sumDecAcc.add(s, rows, groups, arg, seq); err != nil {
+		return err
+	}
+	cnt := a.cnt
+	for _, g := range groups {
+		cnt[g]++
+	}
+	return nil
+}
+
+func (a *avgDecAcc) merge(dst, src uint32) error {
+	if err := a.sumDecAcc.merge(dst, src); err != nil {
+		return err
+	}
+	a.cnt[dst] += a.cnt[src]
+	return nil
+}
+
+func (a *avgDecAcc) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
+	n := len(groups)
+	buf, out := allocValues[decimal128.Num](mem, n)
+	v := validityOut{mem: mem, n: n}
+	for i, g := range groups {
+		if a.cnt[g] == 0 {
+			out[i] = decimal128.Num{}
+			v.setNull(i)
+			continue
+		}
+		q, ok := decAvg(a.s[g], a.outScale-a.inScale, uint64(a.cnt[g]))
+		if !ok {
+			buf.Release()
+			if v.buf != nil {
+				v.buf.Release()
+			}
+			return nil, fmt.Errorf("AVG(%s) overflows %s: %w", sqltypes.Name(a.spec.Arg), sqltypes.Name(a.typ), ErrOverflow)
+		}
+		out[i] = q
+	}
+	return newArray(a.typ, n, v.nulls, v.buf, buf), nil
+}
+
+func (a *avgDecAcc) reset() {
+	a.sumDecAcc.reset()
+	a.cnt = a.cnt[:0]
+}
+
+func (a *avgDecAcc) bytes() int64 { return a.sumDecAcc.bytes() + capBytes(a.cnt) }
+
+// pow10u holds 10^0 … 10^19.
+var pow10u = func() (p [20]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// decAvg returns sum·10^up / n rounded half away from zero, and false when
+// the quotient does not fit in DECIMAL(38). up is at most 6.
+func decAvg(sum decimal128.Num, up int32, n uint64) (decimal128.Num, bool) {
+	neg := sum.Sign() < 0
+	if neg {
+		sum = sum.Negate()
+	}
+	hi, lo := uint64(sum.HighBits()), sum.LowBits()
+	// (hi, lo) · 10^up in 192 bits: top:hi:lo.
+	m := pow10u[up]
+	c1, l := bits.Mul64(lo, m)
+	top, h := bits.Mul64(hi, m)
+	h, c := bits.Add64(h, c1, 0)
+	top += c
+	// Divide top:h:l by n, long division in 64-bit limbs.
+	if top >= n {
+		return decimal128.Num{}, false
+	}
+	qh, r := bits.Div64(top, h, n)
+	ql, r := bits.Div64(r, l, n)
+	// Round half away from zero: r ≥ n - r.
+	if r >= n-r {
+		var c uint64
+		ql, c = bits.Add64(ql, 1, 0)
+		qh += c
+	}
+	if qh > math.MaxInt64 {
+		return decimal128.Num{}, false
+	}
+	q := decimal128.New(int64(qh), ql)
+	if q.Greater(decMax) {
+		return decimal128.Num{}, false
+	}
+	if neg {
+		q = q.Negate()
+	}
+	return q, true
+}

@@ -1,0 +1,85 @@
+// Package agg is the vectorized hash-aggregation table behind GROUP BY: it
+// maps group keys to dense group ids and keeps, per group, the state of
+// every aggregate call (COUNT, SUM, MIN, MAX, AVG, the variances and
+// standard deviations, FIRST_VALUE, LAST_VALUE, APPROX_COUNT_DISTINCT, each
+// optionally DISTINCT and with a FILTER). The windowed-aggregation
+// operators keep one Table per open window (one in all for an unwindowed
+// GROUP BY), feed it batches, and read its results when a window closes.
+//
+// # Example
+//
+// SELECT auction, COUNT(*), MAX(price) FROM bids GROUP BY auction, over a
+// batch whose columns 0 and 1 are BIGINT auction and price:
+//
+//	t, err := agg.NewTable(mem, []arrow.DataType{sqltypes.BigInt}, []agg.Spec{
+//		{Func: agg.CountStar},
+//		{Func: agg.Max, Arg: sqltypes.BigInt},
+//	})
+//	if err != nil { ... } // e.g. "SUM(VARCHAR) is not defined"
+//	defer t.Release()
+//
+//	groups := make([]uint32, batch.NumRows())
+//	t.Lookup([]arrow.Array{batch.Column(0)}, nil, groups) // one group id per row
+//	err = t.Update(nil, groups, []arrow.Array{nil, batch.Column(1)}, []*array.Boolean{nil, nil})
+//
+//	ids := []uint32{0, 1, 2} // any groups, in the order wanted (here 0..t.Len()-1)
+//	keys, results, err := t.Results(ids)
+//	// keys[0]: auction; results[0]: COUNT(*) as BIGINT; results[1]: MAX(price)
+//
+// (ExampleTable runs this.)
+//
+// # How it works
+//
+// Lookup hashes the key columns a column at a time over the whole batch,
+// combining into one 64-bit hash per row, then resolves the batch against an
+// open-addressing index (linear probing over a power-of-two array of
+// (hash tag, group id) entries, grown at 75% load), comparing candidate keys
+// column by column against keys stored in typed per-column slices ([]int64,
+// []float64, []decimal128.Num, string bytes and offsets, with a validity
+// bitset). A single INT or BIGINT key without NULLs takes a fused
+// hash-probe-insert loop. Update folds each aggregate with a typed loop over
+// the batch into typed accumulator slices indexed by group id (counts
+// []int64, sums []int64 or []float64 or []decimal128.Num, min/max with a
+// has-value bitset, Welford's (n, mean, m2) for the variances, HyperLogLog
+// sketches). There is no per-row interface call, boxing or allocation on
+// the paths of fixed-width keys and non-DISTINCT aggregates. A DISTINCT
+// aggregate first passes the rows through a set of (group, value) pairs
+// that lets each value through once per group.
+//
+// # Semantics
+//
+// As in Flink SQL: COUNT(x) and every other aggregate skip NULL arguments;
+// SUM, MIN, MAX, AVG, FIRST_VALUE, LAST_VALUE and the variances of no
+// values are NULL, COUNT and APPROX_COUNT_DISTINCT are 0; NULL keys form one
+// group; a FILTER (WHERE ...) skips the rows whose mask is not TRUE.
+// Deviations and choices:
+//
+//   - SUM over INT and BIGINT is BIGINT and wraps around on overflow, as
+//     Java's long does in Flink. SUM over DECIMAL(p,s) is DECIMAL(38,s); a
+//     running sum outside that range is an error (ErrOverflow) from Update.
+//   - AVG over integers and floats is DOUBLE (Flink keeps the integer type
+//     and truncates); integer sums are kept exact in 128 bits. AVG over
+//     DECIMAL(p,s) is DECIMAL(38, max(s,6)), rounded half away from zero.
+//   - VAR_SAMP and STDDEV_SAMP of one value are NULL, VAR_POP and
+//     STDDEV_POP of one value 0. Their argument is converted to DOUBLE.
+//   - Floating keys and DISTINCT values: -0 equals +0 and NaN equals NaN.
+//     MIN and MAX order -0 below +0 and NaN above every number.
+//   - FIRST_VALUE and LAST_VALUE take the first and last non-NULL value in
+//     arrival order (across Update calls, and across Merge).
+//   - APPROX_COUNT_DISTINCT is HyperLogLog with 2^14 registers: relative
+//     standard error 0.81%, nearly exact below about two thousand values
+//     per group (see hll.go).
+//
+// # Files
+//
+//	func.go       Func, LookupFunc, Spec, ResultType
+//	table.go      Table: Lookup, Update, Merge, Results
+//	hash.go       the hash index and Lookup's batch algorithm
+//	keys.go       typed key columns: hashing and comparing a batch
+//	accum.go      the accumulator interface, COUNT, SUM, AVG
+//	minmax.go     MIN, MAX, FIRST_VALUE, LAST_VALUE, the string arena
+//	variance.go   VAR_* and STDDEV_* (Welford)
+//	hll.go        APPROX_COUNT_DISTINCT (HyperLogLog)
+//	distinct.go   DISTINCT sets
+//	arrays.go     reading Arrow arrays, bitsets, building results
+package agg

@@ -1,0 +1,313 @@
+package exec
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/weirsql/weir/exec/agg"
+	"github.com/weirsql/weir/exec/expr"
+)
+
+// WindowAggregate computes aggregates per group and TUMBLE, HOP or CUMULATE
+// window. Each open window has its own hash table; a window's rows are
+// emitted once, when the watermark reaches the window's end, in order of
+// window end (then start). Output columns: the keys, window_start,
+// window_end, window_time (end − 1 ms), then the aggregates.
+//
+// A row whose windows have all been emitted is late: it is dropped and
+// counted (LateRows). A row with a NULL event time belongs to no window and
+// is counted too (NullTimeRows).
+type WindowAggregate struct {
+	input Operator
+	spec  *AggregateSpec
+	win   WindowSpec
+	ec    *expr.Context
+
+	open      map[int64]*openWindow // by window end
+	ends      endHeap
+	pool      []*agg.Table
+	watermark int64
+	pending   []Message
+	done      bool
+
+	// per-batch scratch, reused
+	starts, ends2 []int64
+	groups        []uint32
+	touched       []*openWindow
+
+	late, nullTime int64
+}
+
+type openWindow struct {
+	start, end int64
+	table      *agg.Table
+	sel        []int32 // rows of the current batch
+}
+
+var _ Operator = (*WindowAggregate)(nil)
+var _ Describer = (*WindowAggregate)(nil)
+
+// NewWindowAggregate builds a windowed aggregate over input.
+func NewWindowAggregate(input Operator, spec *AggregateSpec, win WindowSpec, ec *expr.Context) *WindowAggregate {
+	return &WindowAggregate{input: input, spec: spec, win: win, ec: ec, open: map[int64]*openWindow{}, watermark: WatermarkMin}
+}
+
+// Schema implements Operator.
+func (w *WindowAggregate) Schema() *arrow.Schema { return w.spec.Schema }
+
+// Children implements Operator.
+func (w *WindowAggregate) Children() []Operator { return []Operator{w.input} }
+
+// Describe implements Describer.
+func (w *WindowAggregate) Describe() string {
+	return fmt.Sprintf("WindowAggregateExec: %s %s", w.win, w.spec.describe())
+}
+
+// LateRows is the number of rows dropped because all their windows had
+// been emitted.
+func (w *WindowAggregate) LateRows() int64 { return w.late }
+
+// NullTimeRows is the number of rows dropped for a NULL event time.
+func (w *WindowAggregate) NullTimeRows() int64 { return w.nullTime }
+
+// OpenWindows is the number of windows holding state.
+func (w *WindowAggregate) OpenWindows() int { return len(w.open) }
+
+// StateBytes estimates the memory the open windows hold.
+func (w *WindowAggregate) StateBytes() int64 {
+	var n int64
+	for _, ow := range w.open {
+		n += ow.table.MemoryBytes()
+	}
+	return n
+}
+
+// Open implements Operator.
+func (w *WindowAggregate) Open(ctx context.Context) error { return w.input.Open(ctx) }
+
+// Next implements Operator.
+func (w *WindowAggregate) Next(ctx context.Context) (Message, error) {
+	for len(w.pending) == 0 {
+		if w.done {
+			return EndMessage(), nil
+		}
+		m, err := w.input.Next(ctx)
+		if err != nil {
+			return Message{}, err
+		}
+		switch m.Kind {
+		case MsgBatch:
+			err := w.consume(m)
+			m.Release()
+			if err != nil {
+				return Message{}, err
+			}
+		case MsgWatermark:
+			if err := w.advance(m.Watermark); err != nil {
+				return Message{}, err
+			}
+			w.pending = append(w.pending, m)
+		case MsgEnd:
+			if err := w.advance(WatermarkMax); err != nil {
+				return Message{}, err
+			}
+			w.done = true
+		default:
+			w.pending = append(w.pending, m)
+		}
+	}
+	m := w.pending[0]
+	w.pending = w.pending[1:]
+	return m, nil
+}
+
+func (w *WindowAggregate) consume(m Message) error {
+	if m.Ops != nil {
+		return fmt.Errorf("windowed aggregation over an updating stream is not supported")
+	}
+	rec := m.Batch
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	ts, ok := rec.Column(w.win.TimeCol).(*array.Timestamp)
+	if !ok {
+		return fmt.Errorf("window time column %d is %s, not TIMESTAMP", w.win.TimeCol, rec.Column(w.win.TimeCol).DataType())
+	}
+	in, err := w.spec.eval(w.ec, rec)
+	if err != nil {
+		return err
+	}
+	defer in.release()
+	w.countDropped(ts)
+	if cap(w.starts) < n {
+		w.starts, w.ends2 = make([]int64, n), make([]int64, n)
+	}
+	starts, ends := w.starts[:n], w.ends2[:n]
+	w.touched = w.touched[:0]
+	for k := 0; k < w.win.passes(); k++ {
+		w.win.assign(ts, k, starts, ends)
+		var cur *openWindow
+		for i := 0; i < n; i++ {
+			e := ends[i]
+			if e == skip || e <= w.watermark {
+				continue // no k-th window, or that window was emitted
+			}
+			if cur == nil || cur.end != e {
+				if cur = w.open[e]; cur == nil {
+					if cur, err = w.openWindow(starts[i], e); err != nil {
+						return err
+					}
+				}
+				if len(cur.sel) == 0 {
+					w.touched = append(w.touched, cur)
+				}
+			}
+			cur.sel = append(cur.sel, int32(i))
+		}
+	}
+	for _, ow := range w.touched {
+		if w.win.passes() > 1 {
+			// Rows joined the window in several passes; restore arrival
+			// order, which FIRST_VALUE and LAST_VALUE depend on.
+			slices.Sort(ow.sel)
+		}
+		if cap(w.groups) < len(ow.sel) {
+			w.groups = make([]uint32, len(ow.sel))
+		}
+		groups := w.groups[:len(ow.sel)]
+		ow.table.Lookup(in.keys, ow.sel, groups)
+		if err := ow.table.Update(ow.sel, groups, in.args, in.filters); err != nil {
+			return err
+		}
+		ow.sel = ow.sel[:0]
+	}
+	return nil
+}
+
+// countDropped counts the rows with no open window: NULL times, and rows
+// whose latest window has already been emitted.
+func (w *WindowAggregate) countDropped(ts *array.Timestamp) {
+	vals := ts.TimestampValues()
+	if ts.NullN() > 0 {
+		for i := range vals {
+			if ts.IsNull(i) {
+				w.nullTime++
+			} else if w.watermark != WatermarkMin && w.win.lastEnd(int64(vals[i])) <= w.watermark {
+				w.late++
+			}
+		}
+		return
+	}
+	if w.watermark == WatermarkMin {
+		return
+	}
+	for _, v := range vals {
+		if w.win.lastEnd(int64(v)) <= w.watermark {
+			w.late++
+		}
+	}
+}
+
+func (w *WindowAggregate) openWindow(start, end int64) (*openWindow, error) {
+	var t *agg.Table
+	if n := len(w.pool); n > 0 {
+		t, w.pool = w.pool[n-1], w.pool[:n-1]
+	} else {
+		var err error
+		if t, err = agg.NewTable(w.ec.Mem, w.spec.keyTypes(), w.spec.Aggs); err != nil {
+			return nil, err
+		}
+	}
+	ow := &openWindow{start: start, end: end, table: t}
+	w.open[end] = ow
+	heap.Push(&w.ends, end)
+	return ow, nil
+}
+
+// advance emits every window that ends at or before wm, in order of end.
+func (w *WindowAggregate) advance(wm int64) error {
+	if wm <= w.watermark {
+		return nil
+	}
+	w.watermark = wm
+	for w.ends.Len() > 0 && w.ends[0] <= wm {
+		end := heap.Pop(&w.ends).(int64)
+		ow := w.open[end]
+		delete(w.open, end)
+		rec, err := w.emit(ow)
+		ow.table.Reset()
+		w.pool = append(w.pool, ow.table)
+		if err != nil {
+			return err
+		}
+		if rec != nil {
+			w.pending = append(w.pending, BatchMessage(rec))
+		}
+	}
+	return nil
+}
+
+// emit builds the output rows of one window.
+func (w *WindowAggregate) emit(ow *openWindow) (arrow.Record, error) {
+	n := ow.table.Len()
+	if n == 0 {
+		return nil, nil
+	}
+	groups := make([]uint32, n)
+	for i := range groups {
+		groups[i] = uint32(i)
+	}
+	keys, results, err := ow.table.Results(groups)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]arrow.Array, 0, len(keys)+3+len(results))
+	cols = append(cols, keys...)
+	cols = append(cols,
+		constTimestamps(w.ec.Mem, ow.start, n),
+		constTimestamps(w.ec.Mem, ow.end, n),
+		constTimestamps(w.ec.Mem, ow.end-1, n))
+	cols = append(cols, results...)
+	rec := array.NewRecord(w.spec.Schema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec, nil
+}
+
+// Close implements Operator.
+func (w *WindowAggregate) Close() error {
+	for _, m := range w.pending {
+		m.Release()
+	}
+	w.pending = nil
+	for _, ow := range w.open {
+		ow.table.Release()
+	}
+	w.open = map[int64]*openWindow{}
+	for _, t := range w.pool {
+		t.Release()
+	}
+	w.pool = nil
+	return w.input.Close()
+}
+
+// endHeap is a min-heap of window ends.
+type endHeap []int64
+
+func (h endHeap) Len() int           { return len(h) }
+func (h endHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h endHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *endHeap) Push(x any)        { *h = append(*h, x.(int64)) }
+func (h *endHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
