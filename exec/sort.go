@@ -133,7 +133,10 @@ func (s *Sort) sort(ctx context.Context) error {
 		}
 		cols[i] = c
 	}
-	alive := s.applyChangelog(cols)
+	var alive []bool
+	if slices.ContainsFunc(s.ops, func(o *array.Int8) bool { return o != nil }) {
+		alive = liveRows(cols, s.batches, s.ops)
+	}
 	for i, b := range s.batches {
 		b.Release()
 		if s.ops[i] != nil {
@@ -218,57 +221,6 @@ func (s *Sort) sort(ctx context.Context) error {
 		s.out = append(s.out, all.NewSlice(off, min(off+batchSize, total)))
 	}
 	return nil
-}
-
-// applyChangelog marks which rows of the concatenated columns survive the
-// changelog: each -U or -D row retracts the latest earlier live row with
-// equal values, and is not itself emitted. It returns nil for an
-// append-only input.
-func (s *Sort) applyChangelog(cols []arrow.Array) []bool {
-	updating := false
-	for _, o := range s.ops {
-		updating = updating || o != nil
-	}
-	if !updating {
-		return nil
-	}
-	var total int
-	for _, b := range s.batches {
-		total += int(b.NumRows())
-	}
-	alive := make([]bool, total)
-	live := map[string][]int{}
-	var key strings.Builder
-	row := 0
-	for bi, b := range s.batches {
-		for r := 0; r < int(b.NumRows()); r, row = r+1, row+1 {
-			key.Reset()
-			for _, c := range cols {
-				if c.IsNull(row) {
-					key.WriteString("\x00N")
-				} else {
-					key.WriteString("\x00V")
-					key.WriteString(c.ValueStr(row))
-				}
-			}
-			k := key.String()
-			op := OpInsert
-			if s.ops[bi] != nil {
-				op = Op(s.ops[bi].Value(r))
-			}
-			switch op {
-			case OpInsert, OpUpdateAfter:
-				alive[row] = true
-				live[k] = append(live[k], row)
-			case OpUpdateBefore, OpDelete:
-				if rows := live[k]; len(rows) > 0 {
-					alive[rows[len(rows)-1]] = false
-					live[k] = rows[:len(rows)-1]
-				}
-			}
-		}
-	}
-	return alive
 }
 
 // comparator returns a three-way comparison of two non-null rows of a.

@@ -191,7 +191,7 @@ func TestRealProcess(t *testing.T) {
 		t.Fatalf("weir run quickstart: %v\n%s", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if lines[0] != "auction,bidder,dollars,channel,minute" || len(lines) < 2 {
+	if lines[0] != "auction,window_start,bids,top_price" || len(lines) != 8 {
 		t.Errorf("quickstart output:\n%s", out.String())
 	}
 	cmd = exec.Command(bin, "run", "/no/such.sql")

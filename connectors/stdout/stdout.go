@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/weirsql/weir/connectors"
 	"github.com/weirsql/weir/connectors/format"
@@ -54,6 +55,11 @@ type Sink struct {
 	w      io.Writer
 	format string
 	enc    format.Encoder
+	mem    memory.Allocator
+	// view, in table format over an updating stream, holds the changelog
+	// so that Close prints the latest row of every key.
+	view   *exec.Changelog
+	schema *arrow.Schema
 }
 
 var _ exec.Sink = (*Sink)(nil)
@@ -77,11 +83,25 @@ func NewSink(cfg connectors.SinkConfig) (exec.Sink, error) {
 	if w == nil {
 		w = os.Stdout
 	}
-	return &Sink{name: cfg.Name, w: w, format: f}, nil
+	mem := cfg.Mem
+	if mem == nil {
+		mem = memory.NewGoAllocator()
+	}
+	return &Sink{name: cfg.Name, w: w, format: f, mem: mem}, nil
 }
 
 // Open prepares the encoder; the header is printed with the first batch.
+//
+// In table format an updating result is shown as its latest value per key:
+// the sink applies the changelog and prints the final table at Close (the
+// interactive shell redraws it as it changes). CSV and JSON print every
+// change with its op.
 func (s *Sink) Open(ctx context.Context, schema *arrow.Schema, updating bool) error {
+	if s.format == "table" && updating {
+		s.view = exec.NewChangelog(s.mem, schema)
+		s.schema = schema
+		updating = false
+	}
 	enc, err := format.NewEncoder(s.format, s.w, schema, format.EncoderOptions{Updating: updating})
 	if err != nil {
 		return fmt.Errorf("stdout sink %q: %w", s.name, err)
@@ -100,6 +120,11 @@ func (s *Sink) Write(ctx context.Context, msg exec.Message) error {
 	if s.enc == nil {
 		return fmt.Errorf("stdout sink %q: write before open", s.name)
 	}
+	if s.view != nil {
+		s.view.Add(msg.Batch, msg.Ops)
+		msg.Batch, msg.Ops = nil, nil
+		return nil
+	}
 	if err := s.enc.Write(msg.Batch, msg.Ops); err != nil {
 		return fmt.Errorf("stdout sink %q: %w", s.name, err)
 	}
@@ -115,10 +140,33 @@ func (s *Sink) Close() error {
 	if s.enc == nil {
 		return nil
 	}
-	err := s.enc.Close()
+	var err error
+	if s.view != nil {
+		err = s.printView()
+	}
+	if cerr := s.enc.Close(); err == nil {
+		err = cerr
+	}
 	s.enc = nil
 	if err != nil {
 		return fmt.Errorf("stdout sink %q: %w", s.name, err)
 	}
 	return nil
+}
+
+// printView writes the materialized changelog as the table's rows.
+func (s *Sink) printView() error {
+	defer func() {
+		s.view.Release()
+		s.view = nil
+	}()
+	rec, err := s.view.Result()
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	return s.enc.Write(rec, nil)
 }

@@ -26,7 +26,9 @@ func TestSink(t *testing.T) {
 	}{
 		{"stdout", "", "", false, "n,s\n1,a\n2,\n"},
 		{"print", "", "json", false, `{"n":1,"s":"a"}` + "\n" + `{"n":2,"s":null}` + "\n"},
-		{"stdout", "table", "csv", true, " op | n |  s\n----+---+------\n +I | 1 | a\n +I | 2 | NULL\n(2 rows)\n"},
+		// An updating result in table format prints its final rows at Close.
+		{"stdout", "table", "csv", true, " n |  s\n---+------\n 1 | a\n 2 | NULL\n(2 rows)\n"},
+		{"stdout", "csv", "table", true, "op,n,s\n+I,1,a\n+I,2,\n"},
 	} {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		spec, err := connectors.Lookup(tc.connector)

@@ -205,14 +205,14 @@ func (a *sumIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 		in = in[:len(groups)]
 		for k, g := range groups {
 			s[g] += int64(in[k])
-			has.set(g)
+			has.mark(g)
 		}
 		return nil
 	}
 	rows = rows[:len(groups)]
 	for k, g := range groups {
 		s[g] += int64(in[rows[k]])
-		has.set(g)
+		has.mark(g)
 	}
 	return nil
 }
@@ -249,14 +249,14 @@ func (a *sumFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arro
 		in = in[:len(groups)]
 		for k, g := range groups {
 			s[g] += float64(in[k])
-			has.set(g)
+			has.mark(g)
 		}
 		return nil
 	}
 	rows = rows[:len(groups)]
 	for k, g := range groups {
 		s[g] += float64(in[rows[k]])
-		has.set(g)
+		has.mark(g)
 	}
 	return nil
 }
@@ -309,7 +309,7 @@ func (a *sumDecAcc) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Arr
 			return a.overflow()
 		}
 		s[g] = v
-		has.set(g)
+		has.mark(g)
 	}
 	return nil
 }
@@ -553,3 +553,21 @@ func decAvg(sum decimal128.Num, up int32, n uint64) (decimal128.Num, bool) {
 	}
 	return q, true
 }
+
+var (
+	_ accumulator = (*countAcc)(nil)
+	_ accumulator = (*sumIntAcc[int64])(nil)
+	_ accumulator = (*sumFloatAcc[float64])(nil)
+	_ accumulator = (*sumDecAcc)(nil)
+	_ accumulator = (*avgIntAcc[int64])(nil)
+	_ accumulator = (*avgFloatAcc[float64])(nil)
+	_ accumulator = (*avgDecAcc)(nil)
+	_ accumulator = (*minMaxAcc[int64])(nil)
+	_ accumulator = (*minMaxDecAcc)(nil)
+	_ accumulator = (*minMaxBoolAcc)(nil)
+	_ accumulator = (*minMaxStrAcc)(nil)
+	_ accumulator = (*firstLastAcc[int64])(nil)
+	_ accumulator = (*firstLastStrAcc)(nil)
+	_ accumulator = (*varAcc)(nil)
+	_ accumulator = (*hllAcc)(nil)
+)

@@ -41,8 +41,12 @@
 // the batch into typed accumulator slices indexed by group id (counts
 // []int64, sums []int64 or []float64 or []decimal128.Num, min/max with a
 // has-value bitset, Welford's (n, mean, m2) for the variances, HyperLogLog
-// sketches). There is no per-row interface call, boxing or allocation on
-// the paths of fixed-width keys and non-DISTINCT aggregates. A DISTINCT
+// sketches). Interface calls are per batch and column, except on the rows
+// that insert a new key (and rare hash-tag collisions), which the general
+// path resolves one at a time; nothing is boxed, and Lookup and Update
+// allocate nothing per row beyond the table's own amortized growth (for
+// VARCHAR MIN/MAX/FIRST/LAST values, string keys and HyperLogLog sketches,
+// that growth is per value or group rather than per batch). A DISTINCT
 // aggregate first passes the rows through a set of (group, value) pairs
 // that lets each value through once per group.
 //
@@ -69,6 +73,14 @@
 //   - APPROX_COUNT_DISTINCT is HyperLogLog with 2^14 registers: relative
 //     standard error 0.81%, nearly exact below about two thousand values
 //     per group (see hll.go).
+//
+// # Performance
+//
+// On one core of a shared AMD EPYC, Lookup and Update of COUNT(*),
+// SUM(BIGINT) and MAX(BIGINT) grouped by one BIGINT key with 10^4 groups
+// run at about 65 million rows/s without allocating, in about 61 bytes per
+// group; a VARCHAR key at about 36 million, BIGINT and VARCHAR keys at
+// about 31 million (bench_test.go).
 //
 // # Files
 //

@@ -15,7 +15,7 @@ import (
 // hllSE is the relative standard error of the dense estimate.
 var hllSE = 1.04 / math.Sqrt(hllM)
 
-// approxTable feeds APPROX_COUNT_DISTINCT(BIGINT or VARCHAR) of the values
+// approxFeed feeds APPROX_COUNT_DISTINCT(BIGINT or VARCHAR) of the values
 // lo..hi-1 (each twice) into group g of a table with one BIGINT key.
 func approxFeed(t testing.TB, mem memory.Allocator, table *Table, typ arrow.DataType, g int64, lo, hi int) {
 	const batch = 4096

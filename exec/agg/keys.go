@@ -381,6 +381,14 @@ func (c *strCol) inBytes(r int) []byte   { return c.inData[c.inOffs[r]:c.inOffs[
 func (c *strCol) stored(g uint32) []byte { return c.data[c.offs[g]:c.offs[g+1]] }
 
 func (c *strCol) hashIn(rows []int32, h []uint64) {
+	if c.inValid.bits == nil {
+		offs, data := c.inOffs, c.inData
+		for k := range h {
+			r := rowAt(rows, k)
+			h[k] = combine(h[k], xxh3.Hash(data[offs[r]:offs[r+1]]))
+		}
+		return
+	}
 	for k := range h {
 		r := rowAt(rows, k)
 		x := nullHash
@@ -392,6 +400,14 @@ func (c *strCol) hashIn(rows []int32, h []uint64) {
 }
 
 func (c *strCol) eqIn(rows []int32, chk []int32, cand []uint32, eq []bool) {
+	if c.inValid.bits == nil && !c.hasNull {
+		inOffs, inData, offs, data := c.inOffs, c.inData, c.offs, c.data
+		for j, k := range chk {
+			r, g := rowAt(rows, int(k)), cand[j]
+			eq[j] = eq[j] && string(inData[inOffs[r]:inOffs[r+1]]) == string(data[offs[g]:offs[g+1]])
+		}
+		return
+	}
 	for j, k := range chk {
 		eq[j] = eq[j] && c.eqRow(int32(rowAt(rows, int(k))), cand[j])
 	}
@@ -422,7 +438,10 @@ func (c *strCol) build(mem memory.Allocator, ids []uint32) (arrow.Array, error) 
 	for _, g := range ids {
 		size += c.offs[g+1] - c.offs[g]
 	}
-	o := newStringsOut(mem, len(ids), size)
+	o, err := newStringsOut(mem, len(ids), size)
+	if err != nil {
+		return nil, err
+	}
 	for _, g := range ids {
 		if c.isNull(g) {
 			o.addNull()
@@ -430,7 +449,7 @@ func (c *strCol) build(mem memory.Allocator, ids []uint32) (arrow.Array, error) 
 			o.add(c.stored(g))
 		}
 	}
-	return o.finish()
+	return o.finish(), nil
 }
 
 func (c *strCol) reset() {
@@ -465,3 +484,12 @@ func (c *nullCol) bytes() int64                            { return 0 }
 func (c *nullCol) build(_ memory.Allocator, ids []uint32) (arrow.Array, error) {
 	return array.NewNull(len(ids)), nil
 }
+
+var (
+	_ keyCol = (*intCol[int64])(nil)
+	_ keyCol = (*floatCol[float64])(nil)
+	_ keyCol = (*decCol)(nil)
+	_ keyCol = (*boolCol)(nil)
+	_ keyCol = (*strCol)(nil)
+	_ keyCol = (*nullCol)(nil)
+)

@@ -86,7 +86,7 @@ func (a *minMaxAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 			if v := in[k]; v > vals[g] || v != v || negZeroBelow(vals[g], v) {
 				vals[g] = v
 			}
-			has.set(g)
+			has.mark(g)
 		}
 	case a.max:
 		rows = rows[:len(groups)]
@@ -94,7 +94,7 @@ func (a *minMaxAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 			if v := in[rows[k]]; v > vals[g] || v != v || negZeroBelow(vals[g], v) {
 				vals[g] = v
 			}
-			has.set(g)
+			has.mark(g)
 		}
 	case rows == nil:
 		in = in[:len(groups)]
@@ -102,7 +102,7 @@ func (a *minMaxAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 			if v, cur := in[k], vals[g]; v < cur || cur != cur || negZeroBelow(v, cur) {
 				vals[g] = v
 			}
-			has.set(g)
+			has.mark(g)
 		}
 	default:
 		rows = rows[:len(groups)]
@@ -110,7 +110,7 @@ func (a *minMaxAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 			if v, cur := in[rows[k]], vals[g]; v < cur || cur != cur || negZeroBelow(v, cur) {
 				vals[g] = v
 			}
-			has.set(g)
+			has.mark(g)
 		}
 	}
 	return nil
@@ -338,7 +338,7 @@ func (a *firstLastAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Ar
 		has := make(bitset, (len(vals)+7)/8)
 		for _, g := range groups {
 			if a.seq[g] != 0 {
-				has.set(g)
+				has.mark(g)
 			}
 		}
 		return gatherBool(mem, vals, has, groups), nil
@@ -399,7 +399,7 @@ func (a *firstLastStrAcc) build(mem memory.Allocator, groups []uint32) (arrow.Ar
 	has := make(bitset, (len(a.seq)+7)/8)
 	for _, g := range groups {
 		if a.seq[g] != 0 {
-			has.set(g)
+			has.mark(g)
 		}
 	}
 	return a.arena.build(mem, has, groups)
@@ -469,9 +469,14 @@ func (a *strArena) compact() {
 func (a *strArena) build(mem memory.Allocator, has bitset, groups []uint32) (arrow.Array, error) {
 	size := 0
 	for _, g := range groups {
-		size += int(a.slots[g].n)
+		if has.get(g) {
+			size += int(a.slots[g].n)
+		}
 	}
-	o := newStringsOut(mem, len(groups), size)
+	o, err := newStringsOut(mem, len(groups), size)
+	if err != nil {
+		return nil, err
+	}
 	for _, g := range groups {
 		if has.get(g) {
 			o.add(a.get(g))
@@ -479,5 +484,5 @@ func (a *strArena) build(mem memory.Allocator, has bitset, groups []uint32) (arr
 			o.addNull()
 		}
 	}
-	return o.finish()
+	return o.finish(), nil
 }

@@ -2,6 +2,7 @@ package agg
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -15,8 +16,8 @@ import (
 //
 // The keys, the hash index and the accumulators are Go memory owned by the
 // table (MemoryBytes reports their size); mem allocates only the arrays
-// Results returns. A Table is not safe for concurrent use; distinct tables
-// may be used from different goroutines.
+// Results returns. A Table is not safe for concurrent use; different
+// tables may be used from different goroutines at once.
 type Table struct {
 	mem      memory.Allocator
 	keyTypes []arrow.DataType
@@ -29,6 +30,7 @@ type Table struct {
 	accN     int   // groups the accumulators have room for
 	seq      int64 // arrival number of the next batch's row 0
 	err      error // sticky error of a Merge
+	released bool
 }
 
 // aggregate is one aggregate call's state.
@@ -44,7 +46,7 @@ type aggregate struct {
 // integer types, FLOAT, DOUBLE, DECIMAL, VARCHAR, DATE, TIMESTAMP, INTERVAL
 // and NULL.
 func NewTable(mem memory.Allocator, keyTypes []arrow.DataType, specs []Spec) (*Table, error) {
-	t := &Table{mem: mem, keyTypes: keyTypes, specs: specs}
+	t := &Table{mem: mem, keyTypes: slices.Clone(keyTypes), specs: slices.Clone(specs)}
 	if len(keyTypes) > 0 {
 		t.keys = &hashTable{}
 		for _, kt := range keyTypes {
@@ -101,6 +103,12 @@ func (t *Table) Len() int { return t.n }
 // creates even for an empty batch (so a global aggregate over no rows still
 // has its one group, as SQL wants).
 func (t *Table) Lookup(keys []arrow.Array, sel []int32, groups []uint32) int {
+	if t.released {
+		panic("agg: Lookup on a released table")
+	}
+	if sel != nil && len(sel) != len(groups) {
+		panic(fmt.Sprintf("agg: Lookup with %d selected rows and %d groups", len(sel), len(groups)))
+	}
 	if t.keys == nil {
 		clear(groups)
 		if !t.global {
@@ -132,6 +140,9 @@ func (t *Table) Lookup(keys []arrow.Array, sel []int32, groups []uint32) int {
 // The error of a DECIMAL sum that overflows DECIMAL(38, s) wraps
 // ErrOverflow; after an error the table's results are unspecified.
 func (t *Table) Update(sel []int32, groups []uint32, args []arrow.Array, filters []*array.Boolean) error {
+	if t.released {
+		return fmt.Errorf("update of a released table")
+	}
 	if t.err != nil {
 		return t.err
 	}
@@ -246,7 +257,7 @@ func (t *Table) growAccs() {
 // Merge cannot fail except by DECIMAL overflow; that error is returned by
 // the next Update or Results.
 func (t *Table) Merge(dst, src uint32) {
-	if dst == src || t.err != nil {
+	if dst == src || t.err != nil || t.released {
 		return
 	}
 	if int(dst) >= t.n || int(src) >= t.n {
@@ -295,6 +306,9 @@ func (t *Table) mergeDistinct(a *aggregate, dst, src uint32) error {
 // Results returns, for the listed groups in that order, the key columns
 // and one result column per aggregate. The caller releases the arrays.
 func (t *Table) Results(groups []uint32) (keys []arrow.Array, results []arrow.Array, err error) {
+	if t.released {
+		return nil, nil, fmt.Errorf("results of a released table")
+	}
 	if t.err != nil {
 		return nil, nil, t.err
 	}
@@ -334,8 +348,12 @@ func (t *Table) Results(groups []uint32) (keys []arrow.Array, results []arrow.Ar
 }
 
 // Reset drops every group but keeps the allocated space, so the table can
-// serve the next window.
+// serve the next window. (To give back the space of an unusually large
+// window, Release the table and make a new one.)
 func (t *Table) Reset() {
+	if t.released {
+		return
+	}
 	if t.keys != nil {
 		t.keys.reset()
 	}
@@ -348,11 +366,13 @@ func (t *Table) Reset() {
 	t.global, t.n, t.accN, t.seq, t.err = false, 0, 0, 0, nil
 }
 
-// Release frees the table's memory. The table must not be used again.
+// Release frees the table's memory. The table must not be used again;
+// calling Release twice is safe.
 func (t *Table) Release() {
 	t.keys = nil
 	t.aggs = nil
 	t.global, t.n, t.accN = false, 0, 0
+	t.released = true
 }
 
 // MemoryBytes estimates the bytes the table holds: keys, hash index,

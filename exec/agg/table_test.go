@@ -158,7 +158,7 @@ type refState struct {
 
 func newRef() *refState { return &refState{ids: map[string]uint32{}} }
 
-// row returns the group of a key, creating it.
+// group returns the group of a key, creating it.
 func (st *refState) group(key []any, nspecs int) (uint32, bool) {
 	var sb strings.Builder
 	for _, v := range key {
