@@ -48,8 +48,9 @@ type Options struct {
 
 // Session is a catalog plus settings; statements run one after another.
 type Session struct {
-	opts    Options
-	planner *planner.Planner
+	opts        Options
+	planner     *planner.Planner
+	idleTimeout time.Duration
 }
 
 // NewSession returns a session with an empty catalog.
@@ -159,13 +160,47 @@ func (s *Session) set(st *parser.Set) error {
 			return nil
 		}
 		return diag.Errorf(planner.ErrInvalid, st.Pos, "'%s' must be csv, json or table, got '%s'", st.Key, st.Value)
+	case "table.exec.emit.allow-lateness":
+		d, err := parseDuration(st.Value)
+		if err != nil {
+			return diag.Errorf(planner.ErrInvalid, st.Pos, "'%s' %v", st.Key, err)
+		}
+		s.planner.Settings.AllowedLatenessMs = d.Milliseconds()
+		return nil
+	case "table.exec.source.idle-timeout":
+		d, err := parseDuration(st.Value)
+		if err != nil {
+			return diag.Errorf(planner.ErrInvalid, st.Pos, "'%s' %v", st.Key, err)
+		}
+		s.idleTimeout = d
+		return nil
 	}
 	return diag.Errorf(planner.ErrInvalid, st.Pos, "unknown setting '%s'", st.Key).
-		WithHint("settings: 'batch.size', 'format'")
+		WithHint("settings: 'batch.size', 'format', 'table.exec.emit.allow-lateness', 'table.exec.source.idle-timeout'")
+}
+
+// parseDuration reads '5s', '1500ms', '2 min' or a number of milliseconds.
+func parseDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return time.Duration(n) * time.Millisecond, nil
+	}
+	compact := strings.ReplaceAll(v, " ", "")
+	for long, short := range map[string]string{"seconds": "s", "second": "s", "sec": "s", "minutes": "m", "minute": "m", "min": "m", "hours": "h", "hour": "h"} {
+		if strings.HasSuffix(compact, long) {
+			compact = strings.TrimSuffix(compact, long) + short
+			break
+		}
+	}
+	d, err := time.ParseDuration(compact)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("needs a duration such as '5s', '500ms' or '2 min', got '%s'", v)
+	}
+	return d, nil
 }
 
 func (s *Session) env() *planner.Env {
-	return &planner.Env{Mem: s.opts.Mem, BatchSize: s.opts.BatchSize, Now: s.opts.Now()}
+	return &planner.Env{Mem: s.opts.Mem, BatchSize: s.opts.BatchSize, Now: s.opts.Now(), IdleTimeout: s.idleTimeout}
 }
 
 // compile turns a plan into operators; failures to open connectors are

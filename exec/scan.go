@@ -19,6 +19,10 @@ import (
 type WatermarkSpec struct {
 	Column  int
 	DelayMs int64
+	// IdleTimeout, when positive, excludes a split from the watermark once
+	// it has produced nothing for that long (wall-clock time) while other
+	// splits still produce; the split counts again with its next batch.
+	IdleTimeout time.Duration
 }
 
 // Scan reads a Source, applies a pushed-down filter, and emits watermarks.
@@ -35,6 +39,8 @@ type Scan struct {
 
 	splitMax  []int64 // largest event time per split
 	splitDone []bool
+	lastSeen  []time.Time // when each split last produced a batch
+	now       func() time.Time
 	emitted   int64 // last watermark sent
 	pending   []Message
 	done      bool
@@ -46,7 +52,7 @@ var _ Describer = (*Scan)(nil)
 
 // NewScan builds a scan over src. filter may be nil.
 func NewScan(name string, src Source, wm WatermarkSpec, filter expr.Expr, ec *expr.Context) *Scan {
-	return &Scan{name: name, src: src, wm: wm, filter: filter, ec: ec, emitted: WatermarkMin}
+	return &Scan{name: name, src: src, wm: wm, filter: filter, ec: ec, emitted: WatermarkMin, now: time.Now}
 }
 
 // Schema implements Operator.
@@ -78,6 +84,11 @@ func (s *Scan) Open(ctx context.Context) error {
 	n := s.src.Splits()
 	s.splitMax = make([]int64, n)
 	s.splitDone = make([]bool, n)
+	s.lastSeen = make([]time.Time, n)
+	start := s.now()
+	for i := range s.lastSeen {
+		s.lastSeen[i] = start
+	}
 	for i := range s.splitMax {
 		s.splitMax[i] = WatermarkMin
 	}
@@ -116,6 +127,9 @@ func (s *Scan) pull(ctx context.Context) error {
 		return fmt.Errorf("source %s: %w", s.name, err)
 	}
 	if sb.Record != nil {
+		if sb.Split < len(s.lastSeen) {
+			s.lastSeen[sb.Split] = s.now()
+		}
 		if s.wm.Column >= 0 && sb.Split < len(s.splitMax) {
 			if mx, ok := maxTimestamp(sb.Record.Column(s.wm.Column)); ok && mx > s.splitMax[sb.Split] {
 				s.splitMax[sb.Split] = mx
@@ -149,8 +163,18 @@ func (s *Scan) pull(ctx context.Context) error {
 func (s *Scan) watermark() int64 {
 	wm := WatermarkMax
 	open := false
+	var idleSince time.Time
+	if s.wm.IdleTimeout > 0 {
+		idleSince = s.now().Add(-s.wm.IdleTimeout)
+	}
+	active := 0
+	for i := range s.splitMax {
+		if !s.splitDone[i] && !s.idle(i, idleSince) {
+			active++
+		}
+	}
 	for i, mx := range s.splitMax {
-		if s.splitDone[i] {
+		if s.splitDone[i] || (active > 0 && s.idle(i, idleSince)) {
 			continue
 		}
 		open = true
@@ -164,6 +188,12 @@ func (s *Scan) watermark() int64 {
 		return s.emitted
 	}
 	return wm
+}
+
+// idle reports whether split i has produced nothing since idleSince (never
+// when no idle timeout is set).
+func (s *Scan) idle(i int, idleSince time.Time) bool {
+	return !idleSince.IsZero() && s.lastSeen[i].Before(idleSince)
 }
 
 func maxTimestamp(col arrow.Array) (int64, bool) {

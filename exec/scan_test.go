@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weirsql/weir/exec/expr"
 	"github.com/weirsql/weir/sqltypes"
@@ -336,5 +337,64 @@ func TestScanDescribe(t *testing.T) {
 		if got := tc.scan.Describe(); got != tc.want {
 			t.Errorf("Describe() = %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// TestScanIdleSplitTimeout: a split that produces nothing for longer than
+// the idle timeout stops holding the watermark back, and counts again when
+// it produces.
+func TestScanIdleSplitTimeout(t *testing.T) {
+	mem := newMem(t)
+	schema := schemaOf(field("ts", tsType))
+	steps := []srcStep{
+		{split: 0, rows: []row{{int64(1000)}}},
+		{split: 1, rows: []row{{int64(500)}}},
+		{split: 0, rows: []row{{int64(2000)}}}, // split 1 idle from here on
+		{split: 0, rows: []row{{int64(3000)}}},
+		{split: 1, rows: []row{{int64(2500)}}}, // split 1 wakes up
+		{split: 0, rows: []row{{int64(4000)}}},
+	}
+	src := newFakeSource(t, mem, schema, 2, steps)
+	scan := NewScan("s", src, WatermarkSpec{Column: 0, IdleTimeout: time.Second}, nil, newExprCtx(mem))
+	clock := time.Unix(0, 0)
+	scan.now = func() time.Time { return clock }
+	// Each batch is pulled at a later moment: a second passes before the
+	// fourth step, so split 1 (last seen at the second) is idle there.
+	ctx := context.Background()
+	if err := scan.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wms []int64
+	step := 0
+	for {
+		switch step {
+		case 3:
+			clock = clock.Add(1500 * time.Millisecond)
+		}
+		m, err := scan.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Kind == MsgEnd {
+			break
+		}
+		if m.Kind == MsgBatch {
+			step++
+		}
+		if m.Kind == MsgWatermark {
+			wms = append(wms, m.Watermark)
+		}
+		m.Release()
+	}
+	if err := scan.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// 500 once both splits have data; 3000 at the fourth batch, when split
+	// 1 has been idle for 1.5 s and split 0 alone sets it; when split 1
+	// wakes at 2500 the watermark holds at 3000 (it never goes back); the
+	// end of input brings the maximum.
+	want := []int64{500, 3000, WatermarkMax}
+	if fmt.Sprint(wms) != fmt.Sprint(want) {
+		t.Errorf("watermarks = %v, want %v", wms, want)
 	}
 }

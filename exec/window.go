@@ -38,6 +38,9 @@ type WindowSpec struct {
 	Slide   int64
 	Step    int64
 	Gap     int64
+	// Lateness (TUMBLE, HOP, CUMULATE) keeps a window's state this long
+	// after it fires; late rows within it update the window's rows.
+	Lateness int64
 }
 
 func (w WindowSpec) String() string {

@@ -22,6 +22,12 @@ import (
 // A row whose windows have all been emitted is late: it is dropped and
 // counted (LateRows). A row with a NULL event time belongs to no window and
 // is counted too (NullTimeRows).
+//
+// With an allowed lateness (WindowSpec.Lateness) a fired window keeps its
+// state until the watermark passes its end plus the lateness; a late row in
+// that time updates the window, and the operator emits the changed rows at
+// once as -U (old) and +U (new), or +I for a new group. The output is then an
+// updating stream; only rows later than that are dropped.
 type WindowAggregate struct {
 	input Operator
 	spec  *AggregateSpec
@@ -29,7 +35,8 @@ type WindowAggregate struct {
 	ec    *expr.Context
 
 	open      map[int64]*openWindow // by window end
-	ends      endHeap
+	ends      endHeap               // ends of windows not yet fired
+	retained  endHeap               // end + lateness of fired windows
 	pool      []*agg.Table
 	watermark int64
 	pending   []Message
@@ -47,6 +54,7 @@ type openWindow struct {
 	start, end int64
 	table      *agg.Table
 	sel        []int32 // rows of the current batch
+	fired      bool    // emitted once; kept for allowed lateness
 }
 
 var _ Operator = (*WindowAggregate)(nil)
@@ -155,8 +163,8 @@ func (w *WindowAggregate) consume(m Message) error {
 		var cur *openWindow
 		for i := 0; i < n; i++ {
 			e := ends[i]
-			if e == skip || e <= w.watermark {
-				continue // no k-th window, or that window was emitted
+			if e == skip || e+w.win.Lateness <= w.watermark {
+				continue // no k-th window, or that window is gone
 			}
 			if cur == nil || cur.end != e {
 				if cur = w.open[e]; cur == nil {
@@ -181,6 +189,13 @@ func (w *WindowAggregate) consume(m Message) error {
 			w.groups = make([]uint32, len(ow.sel))
 		}
 		groups := w.groups[:len(ow.sel)]
+		if ow.fired {
+			if err := w.updateFired(ow, in, groups); err != nil {
+				return err
+			}
+			ow.sel = ow.sel[:0]
+			continue
+		}
 		ow.table.Lookup(in.keys, ow.sel, groups)
 		if err := ow.table.Update(ow.sel, groups, in.args, in.filters); err != nil {
 			return err
@@ -188,6 +203,73 @@ func (w *WindowAggregate) consume(m Message) error {
 		ow.sel = ow.sel[:0]
 	}
 	return nil
+}
+
+// updateFired folds late rows into a window that has already been emitted
+// and emits the groups they changed as a changelog.
+func (w *WindowAggregate) updateFired(ow *openWindow, in *aggInput, groups []uint32) error {
+	before := ow.table.Len()
+	ow.table.Lookup(in.keys, ow.sel, groups)
+	seen := map[uint32]bool{}
+	var existing, created []uint32
+	for _, g := range groups {
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		if int(g) < before {
+			existing = append(existing, g)
+		} else {
+			created = append(created, g)
+		}
+	}
+	var old arrow.Record
+	if len(existing) > 0 {
+		var err error
+		if old, err = w.rows(ow, existing); err != nil {
+			return err
+		}
+	}
+	if err := ow.table.Update(ow.sel, groups, in.args, in.filters); err != nil {
+		if old != nil {
+			old.Release()
+		}
+		return err
+	}
+	cur, err := w.rows(ow, append(existing, created...))
+	if err != nil {
+		if old != nil {
+			old.Release()
+		}
+		return err
+	}
+	ops := make([]Op, 0, 2*len(existing)+len(created))
+	for range existing {
+		ops = append(ops, OpUpdateBefore)
+	}
+	if old != nil {
+		w.pending = append(w.pending, changelogMessage(w.ec, old, ops))
+		ops = ops[:0]
+	}
+	for range existing {
+		ops = append(ops, OpUpdateAfter)
+	}
+	for range created {
+		ops = append(ops, OpInsert)
+	}
+	w.pending = append(w.pending, changelogMessage(w.ec, cur, ops))
+	return nil
+}
+
+// changelogMessage pairs a batch with its ops.
+func changelogMessage(ec *expr.Context, rec arrow.Record, ops []Op) Message {
+	b := array.NewInt8Builder(ec.Mem)
+	defer b.Release()
+	b.Reserve(len(ops))
+	for _, o := range ops {
+		b.UnsafeAppend(int8(o))
+	}
+	return Message{Kind: MsgBatch, Batch: rec, Ops: b.NewInt8Array()}
 }
 
 // countDropped counts the rows with no open window: NULL times, and rows
@@ -198,7 +280,7 @@ func (w *WindowAggregate) countDropped(ts *array.Timestamp) {
 		for i := range vals {
 			if ts.IsNull(i) {
 				w.nullTime++
-			} else if w.watermark != WatermarkMin && w.win.lastEnd(int64(vals[i])) <= w.watermark {
+			} else if w.watermark != WatermarkMin && w.win.lastEnd(int64(vals[i]))+w.win.Lateness <= w.watermark {
 				w.late++
 			}
 		}
@@ -208,7 +290,7 @@ func (w *WindowAggregate) countDropped(ts *array.Timestamp) {
 		return
 	}
 	for _, v := range vals {
-		if w.win.lastEnd(int64(v)) <= w.watermark {
+		if w.win.lastEnd(int64(v))+w.win.Lateness <= w.watermark {
 			w.late++
 		}
 	}
@@ -226,7 +308,14 @@ func (w *WindowAggregate) openWindow(start, end int64) (*openWindow, error) {
 	}
 	ow := &openWindow{start: start, end: end, table: t}
 	w.open[end] = ow
-	heap.Push(&w.ends, end)
+	if end <= w.watermark {
+		// A window that first sees rows within its allowed lateness: it
+		// has fired (empty) already, so its rows go out as they come.
+		ow.fired = true
+		heap.Push(&w.retained, end+w.win.Lateness)
+	} else {
+		heap.Push(&w.ends, end)
+	}
 	return ow, nil
 }
 
@@ -239,18 +328,34 @@ func (w *WindowAggregate) advance(wm int64) error {
 	for w.ends.Len() > 0 && w.ends[0] <= wm {
 		end := heap.Pop(&w.ends).(int64)
 		ow := w.open[end]
-		delete(w.open, end)
 		rec, err := w.emit(ow)
-		ow.table.Reset()
-		w.pool = append(w.pool, ow.table)
 		if err != nil {
 			return err
 		}
 		if rec != nil {
 			w.pending = append(w.pending, BatchMessage(rec))
 		}
+		if w.win.Lateness > 0 && wm != WatermarkMax {
+			ow.fired = true
+			heap.Push(&w.retained, end+w.win.Lateness)
+			continue
+		}
+		w.drop(ow)
+	}
+	for w.retained.Len() > 0 && (w.retained[0] <= wm || wm == WatermarkMax) {
+		until := heap.Pop(&w.retained).(int64)
+		if ow := w.open[until-w.win.Lateness]; ow != nil {
+			w.drop(ow)
+		}
 	}
 	return nil
+}
+
+// drop releases a window's state back to the pool.
+func (w *WindowAggregate) drop(ow *openWindow) {
+	delete(w.open, ow.end)
+	ow.table.Reset()
+	w.pool = append(w.pool, ow.table)
 }
 
 // emit builds the output rows of one window.
@@ -263,6 +368,12 @@ func (w *WindowAggregate) emit(ow *openWindow) (arrow.Record, error) {
 	for i := range groups {
 		groups[i] = uint32(i)
 	}
+	return w.rows(ow, groups)
+}
+
+// rows builds the output rows of the listed groups of a window.
+func (w *WindowAggregate) rows(ow *openWindow, groups []uint32) (arrow.Record, error) {
+	n := len(groups)
 	keys, results, err := ow.table.Results(groups)
 	if err != nil {
 		return nil, err

@@ -38,19 +38,29 @@ type Window struct {
 	Slide    int64
 	Step     int64
 	Gap      int64
+	// LatenessMs is the allowed lateness of TUMBLE, HOP and CUMULATE
+	// windows (see Settings); 0 for none.
+	LatenessMs int64
 }
 
 func (w *Window) String() string {
 	iv := formatInterval
 	switch w.Kind {
 	case Hop:
-		return fmt.Sprintf("HOP(%s, %s, %s)", w.TimeName, iv(w.Slide), iv(w.Size))
+		return fmt.Sprintf("HOP(%s, %s, %s)", w.TimeName, iv(w.Slide), iv(w.Size)) + w.latenessText()
 	case Cumulate:
-		return fmt.Sprintf("CUMULATE(%s, %s, %s)", w.TimeName, iv(w.Step), iv(w.Size))
+		return fmt.Sprintf("CUMULATE(%s, %s, %s)", w.TimeName, iv(w.Step), iv(w.Size)) + w.latenessText()
 	case Session:
 		return fmt.Sprintf("SESSION(%s, %s)", w.TimeName, iv(w.Gap))
 	}
-	return fmt.Sprintf("TUMBLE(%s, %s)", w.TimeName, iv(w.Size))
+	return fmt.Sprintf("TUMBLE(%s, %s)", w.TimeName, iv(w.Size)) + w.latenessText()
+}
+
+func (w *Window) latenessText() string {
+	if w.LatenessMs == 0 {
+		return ""
+	}
+	return " lateness=" + formatInterval(w.LatenessMs)
 }
 
 // AggCall is one aggregate function call of an Aggregate.
@@ -155,7 +165,7 @@ func (a *Aggregate) WithChildren(c []Node) Node {
 // Props implements Node.
 func (a *Aggregate) Props() Props {
 	in := a.Input.Props()
-	if a.Window == nil {
+	if a.Window == nil || a.Window.LatenessMs > 0 {
 		return Props{Bounded: in.Bounded, Updating: true, Watermark: -1}
 	}
 	return Props{Bounded: in.Bounded, Watermark: -1}

@@ -401,6 +401,11 @@ func (qb *queryBinder) bindAggregation(sel *parser.Select, input Node, sc *scope
 		having = h
 	}
 
+	if ac.window != nil && ac.window.Kind != Session && qb.settings.AllowedLatenessMs > 0 {
+		w := *ac.window
+		w.LatenessMs = qb.settings.AllowedLatenessMs
+		ac.window = &w
+	}
 	node := &Aggregate{Input: input, Keys: keys, KeyNames: names, Window: ac.window, Aggs: ac.calls}
 	rw := &aggRewriter{node: node, tvfCols: tvfCols, colPos: colPos}
 	for i, x := range items {

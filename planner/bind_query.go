@@ -10,7 +10,8 @@ import (
 
 // queryBinder turns a parsed query into a logical plan.
 type queryBinder struct {
-	cat *Catalog
+	cat      *Catalog
+	settings Settings
 	// viewDepth guards against views that (through DROP and re-CREATE)
 	// refer to themselves.
 	viewDepth int
@@ -196,7 +197,7 @@ func (qb *queryBinder) bindOrderBy(q *parser.Query, input Node, eb *exprBinder, 
 	var plan Node = &Project{Input: input, Exprs: allExprs, Names: allNames}
 	if !plan.Props().Bounded {
 		return nil, errorf(ErrUnsupported, q.OrderBy[0].Pos, "ORDER BY needs a bounded input; this query reads an unbounded stream").
-			WithHint("add LIMIT, or read a bounded source (a file, or a generator with 'events')")
+			WithHint("read a bounded source (a file, or a generator with 'events'); streaming top-N is not supported yet")
 	}
 	plan = &Sort{Input: plan, Keys: keys}
 	if len(allExprs) > visible {

@@ -18,6 +18,9 @@ type Env struct {
 	Mem       memory.Allocator
 	BatchSize int
 	Now       time.Time
+	// IdleTimeout excludes a source split that produced nothing for this
+	// long from its source's watermark (0: never).
+	IdleTimeout time.Duration
 }
 
 // Compile turns an optimized logical plan into physical operators. This is
@@ -51,7 +54,7 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 		}
 		wm := exec.WatermarkSpec{Column: -1}
 		if p := n.Props(); p.Watermark >= 0 {
-			wm = exec.WatermarkSpec{Column: p.Watermark, DelayMs: n.Source.Watermark.DelayMs}
+			wm = exec.WatermarkSpec{Column: p.Watermark, DelayMs: n.Source.Watermark.DelayMs, IdleTimeout: env.IdleTimeout}
 		}
 		return exec.NewScan(n.Source.Name, src, wm, filter, ec), nil
 	case *Values:
@@ -130,7 +133,7 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 
 func windowSpec(w *Window) exec.WindowSpec {
 	kinds := map[WindowKind]exec.WindowKind{Tumble: exec.Tumble, Hop: exec.Hop, Cumulate: exec.Cumulate, Session: exec.Session}
-	return exec.WindowSpec{Kind: kinds[w.Kind], TimeCol: w.TimeCol, Size: w.Size, Slide: w.Slide, Step: w.Step, Gap: w.Gap}
+	return exec.WindowSpec{Kind: kinds[w.Kind], TimeCol: w.TimeCol, Size: w.Size, Slide: w.Slide, Step: w.Step, Gap: w.Gap, Lateness: w.LatenessMs}
 }
 
 // aggregateSpec compiles an Aggregate's keys, aggregates and filters.

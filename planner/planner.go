@@ -14,7 +14,16 @@ import (
 
 // Planner binds statements against a catalog and plans queries.
 type Planner struct {
-	Catalog *Catalog
+	Catalog  *Catalog
+	Settings Settings
+}
+
+// Settings are the session options that change plans (SET 'key' = 'value').
+type Settings struct {
+	// AllowedLatenessMs keeps a window's state this long after it first
+	// fires; late rows within it update the window's result, which makes
+	// windowed aggregates updating streams. 0 drops every late row.
+	AllowedLatenessMs int64
 }
 
 // New returns a planner over cat.
@@ -226,7 +235,7 @@ func (p *Planner) Drop(d *parser.Drop) error { return p.Catalog.Drop(d) }
 
 // PlanQuery binds and optimizes a query.
 func (p *Planner) PlanQuery(q *parser.Query) (*Plan, error) {
-	qb := &queryBinder{cat: p.Catalog}
+	qb := &queryBinder{cat: p.Catalog, settings: p.Settings}
 	bound, err := qb.bindQuery(q)
 	if err != nil {
 		return nil, err
