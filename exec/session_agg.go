@@ -16,7 +16,9 @@ import (
 
 // SessionAggregate computes aggregates per group and session window: a
 // group's session closes Gap after its last row, and a row that falls
-// between two sessions of its group (within Gap of both) merges them.
+// between two sessions of its group (within Gap of both) merges them. As in
+// Flink, a row exactly Gap after a session's last row still joins it (the
+// windows [t, t+gap) touch).
 // Sessions are emitted when the watermark reaches their end, in order of
 // end. Output columns: the keys, window_start (first row), window_end
 // (last row + gap), window_time (end − 1 ms), then the aggregates.
@@ -240,7 +242,9 @@ func (s *SessionAggregate) place(k uint32, t int64) *session {
 		if !ss.alive {
 			continue
 		}
-		if t < ss.end && hi > ss.start {
+		// Flink's rule: the row's window [t, t+gap) joins a session it
+		// overlaps or touches.
+		if t <= ss.end && hi >= ss.start {
 			if into == nil {
 				into, intoEnd = ss, ss.end
 			} else {

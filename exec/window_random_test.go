@@ -171,7 +171,7 @@ func bruteForce(events []event, w WindowSpec) []string {
 				cur = nil
 			}
 			for _, e := range evs {
-				if len(cur) > 0 && e.ts >= cur[len(cur)-1].ts+w.Gap {
+				if len(cur) > 0 && e.ts > cur[len(cur)-1].ts+w.Gap {
 					flush()
 				}
 				cur = append(cur, e)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,19 +21,62 @@ import (
 	"github.com/weirsql/weir/engine"
 )
 
+// cmdBench measures throughput: `weir bench files` (decoding generated
+// files) or `weir bench nexmark` (the Nexmark queries, bench_nexmark.go).
 func cmdBench(ctx context.Context, args []string, env *cliEnv) int {
-	fs := newFlags("bench", "files", env)
-	sizeMB := fs.Int("size-mb", 1024, "size of each generated input file in MB")
-	dir := fs.String("dir", "", "folder for the generated files (default: a temporary folder, removed afterwards)")
+	fs := newFlags("bench", "files|nexmark", env)
+	sizeMB := fs.Int("size-mb", 1024, "files: size of each generated input file in MB")
+	dir := fs.String("dir", "", "files: folder for the generated files (default: a temporary folder, removed afterwards)")
+	query := fs.String("query", "all", "nexmark: the queries to run, comma-separated (q0,q1,...), or all")
+	events := fs.Int64("events", 1_000_000, "nexmark: events of all kinds (person, auction, bid) per query")
+	cores := fs.Int("cores", 0, "set GOMAXPROCS to this many cores (default: all)")
 	asJSON := fs.Bool("json", false, "print results as JSON lines")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured queries to this file (read it with `go tool pprof`)")
+	memProfile := fs.String("memprofile", "", "write a heap profile (allocations of the measured queries) to this file")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 || pos[0] != "files" {
-		fmt.Fprintln(env.stderr, "weir bench: say what to measure: `weir bench files` (more suites arrive with the Nexmark generator)")
+	suite := ""
+	if len(pos) == 1 {
+		suite = pos[0]
+	}
+	only := map[string]string{"size-mb": "files", "dir": "files", "query": "nexmark", "events": "nexmark"}
+	badFlag := ""
+	fs.Visit(func(f *flag.Flag) {
+		if s, ok := only[f.Name]; ok && s != suite && badFlag == "" {
+			badFlag = fmt.Sprintf("weir bench: --%s applies to `weir bench %s` only", f.Name, s)
+		}
+	})
+	switch {
+	case suite != "files" && suite != "nexmark":
+		fmt.Fprintln(env.stderr, "weir bench: say what to measure: `weir bench files` (decoding generated files) or `weir bench nexmark` (the Nexmark queries)")
 		return exitUsage
+	case badFlag != "":
+		fmt.Fprintln(env.stderr, badFlag)
+		return exitUsage
+	case *cores < 0:
+		fmt.Fprintln(env.stderr, "weir bench: --cores must be at least 1 (or 0 for every core)")
+		return exitUsage
+	}
+	if *cores > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*cores))
+	}
+	var prof io.WriteCloser
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
+			return exitFailure
+		}
+		prof = f
+		defer f.Close()
+	}
+	if *memProfile != "" {
+		defer writeMemProfile(*memProfile, env)
+	}
+	if suite == "nexmark" {
+		return benchNexmark(ctx, nexmarkBenchOptions{query: *query, events: *events, json: *asJSON}, prof, env)
 	}
 	work := *dir
 	if work != "" {
@@ -48,16 +92,6 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) int {
 		}
 		defer os.RemoveAll(tmp)
 		work = tmp
-	}
-	var prof io.WriteCloser
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
-			return exitFailure
-		}
-		prof = f
-		defer f.Close()
 	}
 	results, err := benchFiles(ctx, work, int64(*sizeMB)<<20, prof, env)
 	if err != nil {
@@ -84,6 +118,21 @@ func cmdBench(ctx context.Context, args []string, env *cliEnv) int {
 	return exitOK
 }
 
+// writeMemProfile writes the heap profile (in use and allocated since the
+// start) to path, after a GC so that in-use figures are current.
+func writeMemProfile(path string, env *cliEnv) {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		fmt.Fprintf(env.stderr, "weir bench: %v\n", err)
+	}
+}
+
 // benchResult is one measured query.
 type benchResult struct {
 	Format         string  `json:"format"`
@@ -102,6 +151,7 @@ type benchResult struct {
 var benchQueries = []struct{ name, sql string }{
 	{"decode", "INSERT INTO out SELECT * FROM bids"},
 	{"filter+project", "INSERT INTO out SELECT auction, price * 2 AS double_price, UPPER(channel) AS ch FROM bids WHERE price > 1000000 AND channel <> 'Google'"},
+	{"tumble", "INSERT INTO out SELECT auction, TUMBLE_START(date_time, INTERVAL '10' SECOND) AS ws, COUNT(*) AS n, SUM(price) AS total, MAX(price) AS top FROM bids GROUP BY auction, TUMBLE(date_time, INTERVAL '10' SECOND)"},
 }
 
 // benchFiles generates the inputs and measures each query on each format.
@@ -120,7 +170,8 @@ func benchFiles(ctx context.Context, dir string, size int64, prof io.Writer, env
 		}
 		for _, q := range benchQueries {
 			ddl := fmt.Sprintf(`CREATE SOURCE bids (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,
-  url VARCHAR, date_time TIMESTAMP(3), extra VARCHAR)
+  url VARCHAR, date_time TIMESTAMP(3), extra VARCHAR,
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
 WITH ('connector' = 'file', 'path' = '%s', 'format' = '%s');
 CREATE SINK out WITH ('connector' = 'blackhole');
 `, strings.ReplaceAll(path, "'", "''"), format)

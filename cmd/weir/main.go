@@ -51,7 +51,7 @@ func commands() []command {
 		{"run", "run the statements of a SQL file; queries stream results to standard output", cmdRun},
 		{"explain", "print the logical and physical plans of the queries in a SQL file", cmdExplain},
 		{"test", "run golden query files (testdata/queries) and print a diff for each failure", cmdTest},
-		{"bench", "measure decoding and query throughput on generated files", cmdBench},
+		{"bench", "measure throughput: `bench files` (decoding generated files), `bench nexmark` (the Nexmark queries)", cmdBench},
 		{"version", "print Weir's version", cmdVersion},
 		{"help", "show this help, or `weir help COMMAND` for one command", cmdHelp},
 	}

@@ -1,0 +1,674 @@
+package nexmarktest
+
+// The independent check: each query's answer computed in plain Go, row by
+// row with maps, from the generator's bids read straight from the nexmark
+// connector (no SQL, no planner, no operators).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/weirsql/weir/connectors"
+	_ "github.com/weirsql/weir/connectors/nexmark" // the generator
+	"github.com/weirsql/weir/sqltypes"
+)
+
+// bid is one generated bid.
+type bid struct {
+	auction, bidder, price int64
+	ms                     int64 // date_time, epoch milliseconds
+	channel, url, extra    string
+}
+
+// bids yields the bids among the first events Nexmark events, in order,
+// read through the connector as an exec.Source.
+func bids(events int64) iter.Seq2[*bid, error] {
+	return func(yield func(*bid, error) bool) {
+		spec, err := connectors.Lookup("nexmark")
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		opts, err := spec.Validate(map[string]string{
+			"connector": "nexmark", "nexmark.table": "bid", "events": strconv.FormatInt(events, 10),
+		})
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		field := func(name string, t arrow.DataType) arrow.Field {
+			return arrow.Field{Name: name, Type: t, Nullable: true}
+		}
+		schema := arrow.NewSchema([]arrow.Field{
+			field("auction", sqltypes.BigInt), field("bidder", sqltypes.BigInt), field("price", sqltypes.BigInt),
+			field("channel", sqltypes.Varchar), field("url", sqltypes.Varchar),
+			field("date_time", sqltypes.Timestamp), field("extra", sqltypes.Varchar),
+		}, nil)
+		src, err := spec.NewSource(connectors.SourceConfig{
+			Name: "bid", Schema: schema, Options: opts, BatchSize: 4096, Mem: memory.NewGoAllocator(),
+		})
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer src.Close()
+		ctx := context.Background()
+		if err := src.Open(ctx); err != nil {
+			yield(nil, err)
+			return
+		}
+		for {
+			sb, err := src.Next(ctx)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			rec := sb.Record
+			if rec == nil {
+				continue
+			}
+			var (
+				auction = rec.Column(0).(*array.Int64)
+				bidder  = rec.Column(1).(*array.Int64)
+				price   = rec.Column(2).(*array.Int64)
+				channel = rec.Column(3).(*array.String)
+				url     = rec.Column(4).(*array.String)
+				ts      = rec.Column(5).(*array.Timestamp)
+				extra   = rec.Column(6).(*array.String)
+			)
+			for i := 0; i < int(rec.NumRows()); i++ {
+				b := &bid{
+					auction: auction.Value(i), bidder: bidder.Value(i), price: price.Value(i),
+					ms: int64(ts.Value(i)), channel: channel.Value(i), url: url.Value(i), extra: extra.Value(i),
+				}
+				if !yield(b, nil) {
+					rec.Release()
+					return
+				}
+			}
+			rec.Release()
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Value formats: the CSV forms of DESIGN.md, written here independently.
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// timestamp is "YYYY-MM-DD HH:MM:SS" with ".fff" when the milliseconds are
+// not zero.
+func timestamp(ms int64) string {
+	t := time.UnixMilli(ms).UTC()
+	s := t.Format("2006-01-02 15:04:05")
+	if f := ms % 1000; f != 0 {
+		s += fmt.Sprintf(".%03d", f)
+	}
+	return s
+}
+
+func day(ms int64) string    { return time.UnixMilli(ms).UTC().Format("2006-01-02") }
+func minute(ms int64) string { return time.UnixMilli(ms).UTC().Format("15:04") }
+func hour(ms int64) int      { return time.UnixMilli(ms).UTC().Hour() }
+
+// thousandths formats v / 1000 exactly, in canonical form (see canonDecimal).
+func thousandths(v int64) string {
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return canonDecimal(fmt.Sprintf("%s%d.%03d", sign, v/1000, v%1000))
+}
+
+// canonDecimal drops trailing zeros after the point (and the point), so
+// that decimals compare by value whatever scale the engine chose.
+func canonDecimal(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// canonDouble reads and rewrites a DOUBLE in the shortest form, so that the
+// comparison is by value.
+func canonDouble(s string) string {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return "not a double: " + s
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+func double(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// ---------------------------------------------------------------------------
+// Expectations and checkers
+
+type mode int
+
+const (
+	inOrder   mode = iota // a stateless query: the output keeps the bids' order
+	unordered             // compared as a multiset of rows
+	changelog             // an updating result: the final state after applying +I/-U/+U/-D
+)
+
+// colKind says how an output column compares: most as text; decimals and
+// doubles by value.
+type colKind byte
+
+const (
+	text colKind = iota
+	decimal
+	float
+)
+
+// expectation is a query's independent computation.
+type expectation struct {
+	header []string
+	mode   mode
+	kinds  map[int]colKind // columns (of header) that do not compare as text
+	// rows yields the expected rows: in output order for inOrder, and the
+	// final rows in any order otherwise. Values are in canonical form.
+	rows func(events int64) iter.Seq2[[]string, error]
+}
+
+// checker takes the engine's rows one at a time (with an op column first
+// for a changelog) and then says whether they were as expected.
+type checker interface {
+	row(fields []string)
+	finish() error
+}
+
+func (e expectation) checker(events int64) checker {
+	switch e.mode {
+	case inOrder:
+		next, stop := iter.Pull2(e.rows(events))
+		return &orderChecker{e: e, next: next, stop: stop}
+	case unordered:
+		return &setChecker{e: e, events: events, got: map[string]int{}}
+	}
+	return &setChecker{e: e, events: events, got: map[string]int{}, changelog: true}
+}
+
+// canon returns the engine's row in canonical form.
+func (e expectation) canon(fields []string) []string {
+	out := slices.Clone(fields)
+	for i, k := range e.kinds {
+		switch k {
+		case decimal:
+			out[i] = canonDecimal(out[i])
+		case float:
+			out[i] = canonDouble(out[i])
+		}
+	}
+	return out
+}
+
+func rowText(r []string) string { return strings.Join(r, ",") }
+
+// orderChecker compares the engine's rows with the expected ones in order.
+type orderChecker struct {
+	e    expectation
+	next func() ([]string, error, bool)
+	stop func()
+	n    int
+	err  error
+}
+
+func (c *orderChecker) row(fields []string) {
+	if c.err != nil {
+		return
+	}
+	c.n++
+	want, err, ok := c.next()
+	switch {
+	case err != nil:
+		c.err = err
+	case !ok:
+		c.err = fmt.Errorf("row %d (%s) is one more than expected", c.n, rowText(fields))
+	default:
+		if got := c.e.canon(fields); !slices.Equal(got, want) {
+			c.err = fmt.Errorf("row %d is\n  %s\nwant\n  %s", c.n, rowText(got), rowText(want))
+		}
+	}
+}
+
+func (c *orderChecker) finish() error {
+	defer c.stop()
+	if c.err != nil {
+		return c.err
+	}
+	want, err, ok := c.next()
+	if err != nil {
+		return err
+	}
+	if ok {
+		return fmt.Errorf("the output ends after %d rows; the next expected row is\n  %s", c.n, rowText(want))
+	}
+	return nil
+}
+
+// setChecker collects the engine's rows (applying a changelog) and
+// compares them with the expected rows as multisets.
+type setChecker struct {
+	e         expectation
+	events    int64
+	changelog bool
+	got       map[string]int
+	err       error
+}
+
+func (c *setChecker) row(fields []string) {
+	if c.err != nil {
+		return
+	}
+	if !c.changelog {
+		c.got[rowText(c.e.canon(fields))]++
+		return
+	}
+	key := rowText(c.e.canon(fields[1:]))
+	switch fields[0] {
+	case "+I", "+U":
+		c.got[key]++
+	case "-U", "-D":
+		if c.got[key] == 0 {
+			c.err = fmt.Errorf("%s retracts a row not in the result: %s", fields[0], key)
+			return
+		}
+		if c.got[key]--; c.got[key] == 0 {
+			delete(c.got, key)
+		}
+	default:
+		c.err = fmt.Errorf("unknown op %q", fields[0])
+	}
+}
+
+func (c *setChecker) finish() error {
+	if c.err != nil {
+		return c.err
+	}
+	want := map[string]int{}
+	for r, err := range c.e.rows(c.events) {
+		if err != nil {
+			return err
+		}
+		want[rowText(r)]++
+	}
+	var missing, extra []string
+	for k, n := range want {
+		if c.got[k] < n {
+			missing = append(missing, k)
+		}
+	}
+	for k, n := range c.got {
+		if want[k] < n {
+			extra = append(extra, k)
+		}
+	}
+	if len(missing) == 0 && len(extra) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	slices.Sort(extra)
+	const show = 5
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d expected rows missing, %d unexpected rows (of %d expected)", len(missing), len(extra), len(want))
+	for _, r := range missing[:min(show, len(missing))] {
+		fmt.Fprintf(&b, "\n  - %s", r)
+	}
+	for _, r := range extra[:min(show, len(extra))] {
+		fmt.Fprintf(&b, "\n  + %s", r)
+	}
+	return errors.New(b.String())
+}
+
+// perBid makes an in-order expectation from a function of one bid (nil:
+// the bid is filtered out).
+func perBid(f func(b *bid) []string) func(int64) iter.Seq2[[]string, error] {
+	return func(events int64) iter.Seq2[[]string, error] {
+		return func(yield func([]string, error) bool) {
+			for b, err := range bids(events) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if r := f(b); r != nil && !yield(r, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// final makes the expectation of an aggregating query: compute reads every
+// bid (or stops at an error) and returns the final rows.
+func final(compute func(events int64) ([][]string, error)) func(int64) iter.Seq2[[]string, error] {
+	return func(events int64) iter.Seq2[[]string, error] {
+		return func(yield func([]string, error) bool) {
+			rows, err := compute(events)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, r := range rows {
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The queries
+
+var expectations = map[string]expectation{
+	"q0": {
+		header: []string{"auction", "bidder", "price", "date_time", "extra"},
+		rows: perBid(func(b *bid) []string {
+			return []string{itoa(b.auction), itoa(b.bidder), itoa(b.price), timestamp(b.ms), b.extra}
+		}),
+	},
+	"q1": {
+		header: []string{"auction", "bidder", "price", "date_time", "extra"},
+		kinds:  map[int]colKind{2: decimal},
+		rows: perBid(func(b *bid) []string {
+			return []string{itoa(b.auction), itoa(b.bidder), thousandths(908 * b.price), timestamp(b.ms), b.extra}
+		}),
+	},
+	"q2": {
+		header: []string{"auction", "price"},
+		rows: perBid(func(b *bid) []string {
+			if b.auction%123 != 0 {
+				return nil
+			}
+			return []string{itoa(b.auction), itoa(b.price)}
+		}),
+	},
+	"q11": {
+		header: []string{"bidder", "bid_count", "starttime", "endtime"},
+		mode:   unordered,
+		rows:   final(q11),
+	},
+	"q14": {
+		header: []string{"auction", "bidder", "price", "bidTimeType", "date_time", "extra", "c_counts"},
+		kinds:  map[int]colKind{2: decimal},
+		rows: perBid(func(b *bid) []string {
+			// 0.908 * price in thousandths, compared exactly.
+			euros := 908 * b.price
+			if euros <= 1_000_000_000 || euros >= 50_000_000_000 {
+				return nil
+			}
+			kind := "otherTime"
+			switch h := hour(b.ms); {
+			case h >= 8 && h <= 18:
+				kind = "dayTime"
+			case h <= 6 || h >= 20:
+				kind = "nightTime"
+			}
+			c := 0
+			for _, r := range b.extra {
+				if r == 'c' {
+					c++
+				}
+			}
+			return []string{itoa(b.auction), itoa(b.bidder), thousandths(euros), kind, timestamp(b.ms), b.extra, strconv.Itoa(c)}
+		}),
+	},
+	"q15": {
+		header: []string{"day", "total_bids", "rank1_bids", "rank2_bids", "rank3_bids",
+			"total_bidders", "rank1_bidders", "rank2_bidders", "rank3_bidders",
+			"total_auctions", "rank1_auctions", "rank2_auctions", "rank3_auctions"},
+		mode: changelog,
+		rows: final(q15),
+	},
+	"q16": {
+		header: []string{"channel", "day", "minute", "total_bids", "rank1_bids", "rank2_bids", "rank3_bids",
+			"total_bidders", "rank1_bidders", "rank2_bidders", "rank3_bidders",
+			"total_auctions", "rank1_auctions", "rank2_auctions", "rank3_auctions"},
+		mode: changelog,
+		rows: final(q16),
+	},
+	"q17": {
+		header: []string{"auction", "day", "total_bids", "rank1_bids", "rank2_bids", "rank3_bids",
+			"min_price", "max_price", "avg_price", "sum_price"},
+		mode:  changelog,
+		kinds: map[int]colKind{8: float},
+		rows:  final(q17),
+	},
+	"q21": {
+		header: []string{"auction", "bidder", "price", "channel", "channel_id"},
+		rows: perBid(func(b *bid) []string {
+			id, ok := channelID(b.url)
+			switch strings.ToLower(b.channel) {
+			case "apple":
+				id, ok = "0", true
+			case "google":
+				id, ok = "1", true
+			case "facebook":
+				id, ok = "2", true
+			case "baidu":
+				id, ok = "3", true
+			}
+			if !ok {
+				return nil
+			}
+			return []string{itoa(b.auction), itoa(b.bidder), itoa(b.price), b.channel, id}
+		}),
+	},
+	"q22": {
+		header: []string{"auction", "bidder", "price", "channel", "dir1", "dir2", "dir3"},
+		rows: perBid(func(b *bid) []string {
+			parts := strings.Split(b.url, "/")
+			dir := func(i int) string {
+				if i < len(parts) {
+					return parts[i]
+				}
+				return "" // NULL
+			}
+			return []string{itoa(b.auction), itoa(b.bidder), itoa(b.price), b.channel, dir(3), dir(4), dir(5)}
+		}),
+	},
+}
+
+// channelID is REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2), by hand:
+// the value of the first channel_id parameter that starts the URL or
+// follows an '&'.
+func channelID(url string) (string, bool) {
+	const key = "channel_id="
+	for from := 0; ; {
+		i := strings.Index(url[from:], key)
+		if i < 0 {
+			return "", false
+		}
+		i += from
+		if i == 0 || url[i-1] == '&' {
+			v := url[i+len(key):]
+			if j := strings.IndexByte(v, '&'); j >= 0 {
+				v = v[:j]
+			}
+			return v, true
+		}
+		from = i + 1
+	}
+}
+
+// sessionGapMs is q11's session gap.
+const sessionGapMs = 10_000
+
+// q11: per bidder, sessions of bids; a session closes sessionGapMs after
+// its last bid, so a bid exactly sessionGapMs after the last one starts a
+// new session, as Weir documents (Flink's session windows would merge the
+// two, as they merge windows that touch).
+func q11(events int64) ([][]string, error) {
+	times := map[int64][]int64{}
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		times[b.bidder] = append(times[b.bidder], b.ms)
+	}
+	var rows [][]string
+	for bidder, ts := range times {
+		slices.Sort(ts)
+		start, last, n := ts[0], ts[0], 1
+		emit := func() {
+			rows = append(rows, []string{itoa(bidder), strconv.Itoa(n), timestamp(start), timestamp(last + sessionGapMs)})
+		}
+		for _, t := range ts[1:] {
+			if t < last+sessionGapMs {
+				last, n = t, n+1
+				continue
+			}
+			emit()
+			start, last, n = t, t, 1
+		}
+		emit()
+	}
+	return rows, nil
+}
+
+// rankCounts are the count, count-distinct-bidder and count-distinct-
+// auction columns of q15 and q16: overall and per price rank.
+type rankCounts struct {
+	bids     [4]int64
+	bidders  [4]map[int64]bool
+	auctions [4]map[int64]bool
+}
+
+func newRankCounts() *rankCounts {
+	r := &rankCounts{}
+	for i := range 4 {
+		r.bidders[i], r.auctions[i] = map[int64]bool{}, map[int64]bool{}
+	}
+	return r
+}
+
+// rank is 1 for price < 10,000, 2 below 1,000,000, else 3.
+func rank(price int64) int {
+	switch {
+	case price < 10_000:
+		return 1
+	case price < 1_000_000:
+		return 2
+	}
+	return 3
+}
+
+func (r *rankCounts) add(b *bid) {
+	for _, i := range []int{0, rank(b.price)} {
+		r.bids[i]++
+		r.bidders[i][b.bidder] = true
+		r.auctions[i][b.auction] = true
+	}
+}
+
+func (r *rankCounts) columns() []string {
+	var out []string
+	for i := range 4 {
+		out = append(out, itoa(r.bids[i]))
+	}
+	for i := range 4 {
+		out = append(out, strconv.Itoa(len(r.bidders[i])))
+	}
+	for i := range 4 {
+		out = append(out, strconv.Itoa(len(r.auctions[i])))
+	}
+	return out
+}
+
+func q15(events int64) ([][]string, error) {
+	days := map[string]*rankCounts{}
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		d := day(b.ms)
+		if days[d] == nil {
+			days[d] = newRankCounts()
+		}
+		days[d].add(b)
+	}
+	var rows [][]string
+	for _, d := range slices.Sorted(maps.Keys(days)) {
+		rows = append(rows, append([]string{d}, days[d].columns()...))
+	}
+	return rows, nil
+}
+
+func q16(events int64) ([][]string, error) {
+	type key struct{ channel, day string }
+	type group struct {
+		maxMinute string
+		counts    *rankCounts
+	}
+	groups := map[key]*group{}
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		k := key{b.channel, day(b.ms)}
+		g := groups[k]
+		if g == nil {
+			g = &group{counts: newRankCounts()}
+			groups[k] = g
+		}
+		g.maxMinute = max(g.maxMinute, minute(b.ms))
+		g.counts.add(b)
+	}
+	var rows [][]string
+	for k, g := range groups {
+		rows = append(rows, append([]string{k.channel, k.day, g.maxMinute}, g.counts.columns()...))
+	}
+	return rows, nil
+}
+
+func q17(events int64) ([][]string, error) {
+	type key struct {
+		auction int64
+		day     string
+	}
+	type group struct {
+		bids          [4]int64
+		lo, hi, total int64
+	}
+	groups := map[key]*group{}
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		k := key{b.auction, day(b.ms)}
+		g := groups[k]
+		if g == nil {
+			g = &group{lo: b.price, hi: b.price}
+			groups[k] = g
+		}
+		g.bids[0]++
+		g.bids[rank(b.price)]++
+		g.lo, g.hi = min(g.lo, b.price), max(g.hi, b.price)
+		g.total += b.price
+	}
+	var rows [][]string
+	for k, g := range groups {
+		rows = append(rows, []string{itoa(k.auction), k.day,
+			itoa(g.bids[0]), itoa(g.bids[1]), itoa(g.bids[2]), itoa(g.bids[3]),
+			itoa(g.lo), itoa(g.hi), double(float64(g.total) / float64(g.bids[0])), itoa(g.total)})
+	}
+	return rows, nil
+}
