@@ -8,6 +8,7 @@ package expr
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -31,6 +32,9 @@ func init() {
 // map that lives for one evaluation (see get).
 type regexCache struct {
 	fixed *regexp.Regexp
+	// required is a literal every match of fixed contains ("" if none is
+	// known): text without it cannot match, which skips the regexp engine.
+	required string
 }
 
 // newRegexCache compiles a literal pattern argument now.
@@ -42,6 +46,7 @@ func newRegexCache(name string, pattern Expr) (*regexCache, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		c.fixed = re
+		c.required = requiredLiteral(re.String())
 	}
 	return c, nil
 }
@@ -105,6 +110,9 @@ func newRegexpExtract(args []Expr, ret arrow.DataType) (Expr, error) {
 				return dst, false, err
 			}
 			if g < 0 || g > int64(re.NumSubexp()) {
+				return dst, false, nil
+			}
+			if re == rc.fixed && rc.required != "" && !strings.Contains(v, rc.required) {
 				return dst, false, nil
 			}
 			m := re.FindStringSubmatchIndex(v)
@@ -207,4 +215,35 @@ func newRegexp(args []Expr, ret arrow.DataType) (Expr, error) {
 			return re.MatchString(v), true, nil
 		})
 	}), nil
+}
+
+// requiredLiteral returns the longest case-sensitive literal that every
+// match of pattern must contain: a literal of the pattern's top-level
+// concatenation (or the whole pattern when it is a literal). It returns ""
+// when there is none, or the pattern does not parse.
+func requiredLiteral(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	lit := func(r *syntax.Regexp) string {
+		if r.Op == syntax.OpLiteral && r.Flags&syntax.FoldCase == 0 {
+			return string(r.Rune)
+		}
+		return ""
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		return lit(re)
+	case syntax.OpConcat:
+		best := ""
+		for _, sub := range re.Sub {
+			if l := lit(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	return ""
 }
