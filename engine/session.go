@@ -269,12 +269,15 @@ func (s *Session) run(ctx context.Context, op exec.Operator, sink exec.Sink, pla
 			sources = append(sources, sc)
 		}
 	})
-	stop := func() {}
+	var st *status
 	if s.opts.Status {
-		stop = startStatus(s.opts.Stderr, sources)
+		st = startStatus(s.opts.Stderr, sources)
+		sink = &statusSink{Sink: sink, st: st}
 	}
 	_, err := exec.Run(ctx, op, sink, plan.Optimized.Props().Updating)
-	stop()
+	if st != nil {
+		st.stop()
+	}
 	for _, sc := range sources {
 		if st, ok := sc.Source().(exec.SourceStats); ok && st.BadRecords() > 0 {
 			fmt.Fprintf(s.opts.Stderr, "weir: %s: skipped %d malformed record(s) ('bad_records' = 'skip')\n", sc.Name(), st.BadRecords())
