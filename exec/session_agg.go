@@ -111,38 +111,7 @@ func (s *SessionAggregate) Open(ctx context.Context) error {
 
 // Next implements Operator.
 func (s *SessionAggregate) Next(ctx context.Context) (Message, error) {
-	for len(s.pending) == 0 {
-		if s.done {
-			return EndMessage(), nil
-		}
-		m, err := s.input.Next(ctx)
-		if err != nil {
-			return Message{}, err
-		}
-		switch m.Kind {
-		case MsgBatch:
-			err := s.consume(m)
-			m.Release()
-			if err != nil {
-				return Message{}, err
-			}
-		case MsgWatermark:
-			if err := s.advance(m.Watermark); err != nil {
-				return Message{}, err
-			}
-			s.pending = append(s.pending, m)
-		case MsgEnd:
-			if err := s.advance(WatermarkMax); err != nil {
-				return Message{}, err
-			}
-			s.done = true
-		default:
-			s.pending = append(s.pending, m)
-		}
-	}
-	m := s.pending[0]
-	s.pending = s.pending[1:]
-	return m, nil
+	return windowedNext(ctx, s.input, &s.pending, &s.done, s.consume, s.advance)
 }
 
 func (s *SessionAggregate) consume(m Message) error {

@@ -100,38 +100,7 @@ func (w *WindowAggregate) Open(ctx context.Context) error { return w.input.Open(
 
 // Next implements Operator.
 func (w *WindowAggregate) Next(ctx context.Context) (Message, error) {
-	for len(w.pending) == 0 {
-		if w.done {
-			return EndMessage(), nil
-		}
-		m, err := w.input.Next(ctx)
-		if err != nil {
-			return Message{}, err
-		}
-		switch m.Kind {
-		case MsgBatch:
-			err := w.consume(m)
-			m.Release()
-			if err != nil {
-				return Message{}, err
-			}
-		case MsgWatermark:
-			if err := w.advance(m.Watermark); err != nil {
-				return Message{}, err
-			}
-			w.pending = append(w.pending, m)
-		case MsgEnd:
-			if err := w.advance(WatermarkMax); err != nil {
-				return Message{}, err
-			}
-			w.done = true
-		default:
-			w.pending = append(w.pending, m)
-		}
-	}
-	m := w.pending[0]
-	w.pending = w.pending[1:]
-	return m, nil
+	return windowedNext(ctx, w.input, &w.pending, &w.done, w.consume, w.advance)
 }
 
 func (w *WindowAggregate) consume(m Message) error {
