@@ -6,6 +6,7 @@ package agg
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 	"math/bits"
 
@@ -142,7 +143,7 @@ func newAccumulator(s Spec, typ arrow.DataType) (accumulator, error) {
 }
 
 // readFixed returns the values of a fixed-width array.
-func readFixed[T any](_ *scratch, a arrow.Array) []T { return values[T](a) }
+func readFixed[T any](_ *scratch, a arrow.Array) []T { return arrowbuf.Values[T](a) }
 
 // readBools returns the values of a BOOLEAN array as a []bool in scratch.
 func readBools(s *scratch, a arrow.Array) []bool {
@@ -200,7 +201,7 @@ func (a *sumIntAcc[T]) grow(n int) {
 }
 
 func (a *sumIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
-	in, s, has := values[T](arg), a.s, a.has
+	in, s, has := arrowbuf.Values[T](arg), a.s, a.has
 	if rows == nil {
 		in = in[:len(groups)]
 		for k, g := range groups {
@@ -244,7 +245,7 @@ func (a *sumFloatAcc[T]) grow(n int) {
 }
 
 func (a *sumFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
-	in, s, has := values[T](arg), a.s, a.has
+	in, s, has := arrowbuf.Values[T](arg), a.s, a.has
 	if rows == nil {
 		in = in[:len(groups)]
 		for k, g := range groups {
@@ -302,7 +303,7 @@ func (a *sumDecAcc) grow(n int) {
 }
 
 func (a *sumDecAcc) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
-	in, s, has := values[decimal128.Num](arg), a.s, a.has
+	in, s, has := arrowbuf.Values[decimal128.Num](arg), a.s, a.has
 	for k, g := range groups {
 		v := s[g].Add(in[rowAt(rows, k)])
 		if v.Greater(decMax) || v.Less(decMin) {
@@ -352,7 +353,7 @@ func (a *avgIntAcc[T]) grow(n int) {
 }
 
 func (a *avgIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
-	in, lo, hi, cnt := values[T](arg), a.lo, a.hi, a.cnt
+	in, lo, hi, cnt := arrowbuf.Values[T](arg), a.lo, a.hi, a.cnt
 	for k, g := range groups {
 		x := int64(in[rowAt(rows, k)])
 		l, c := bits.Add64(lo[g], uint64(x), 0)
@@ -381,7 +382,7 @@ func int128Float(hi int64, lo uint64) float64 {
 
 func (a *avgIntAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
 	n := len(groups)
-	buf, out := allocValues[float64](mem, n)
+	buf, out := arrowbuf.AllocValues[float64](mem, n)
 	v := validityOut{mem: mem, n: n}
 	for i, g := range groups {
 		if a.cnt[g] == 0 {
@@ -411,7 +412,7 @@ func (a *avgFloatAcc[T]) grow(n int) {
 }
 
 func (a *avgFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
-	in, s, cnt := values[T](arg), a.s, a.cnt
+	in, s, cnt := arrowbuf.Values[T](arg), a.s, a.cnt
 	for k, g := range groups {
 		s[g] += float64(in[rowAt(rows, k)])
 		cnt[g]++
@@ -427,7 +428,7 @@ func (a *avgFloatAcc[T]) merge(dst, src uint32) error {
 
 func (a *avgFloatAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
 	n := len(groups)
-	buf, out := allocValues[float64](mem, n)
+	buf, out := arrowbuf.AllocValues[float64](mem, n)
 	v := validityOut{mem: mem, n: n}
 	for i, g := range groups {
 		if a.cnt[g] == 0 {
@@ -478,7 +479,7 @@ func (a *avgDecAcc) merge(dst, src uint32) error {
 
 func (a *avgDecAcc) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
 	n := len(groups)
-	buf, out := allocValues[decimal128.Num](mem, n)
+	buf, out := arrowbuf.AllocValues[decimal128.Num](mem, n)
 	v := validityOut{mem: mem, n: n}
 	for i, g := range groups {
 		if a.cnt[g] == 0 {

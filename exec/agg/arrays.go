@@ -6,6 +6,7 @@ package agg
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 	"sync"
 	"unsafe"
@@ -16,27 +17,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
-// castSlice reinterprets bytes as a slice of T. Arrow buffers are 64-byte
-// aligned, so the cast is safe for every fixed-width type.
-func castSlice[T any](b []byte) []T {
-	if len(b) == 0 {
-		return nil
-	}
-	var z T
-	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b)/int(unsafe.Sizeof(z)))
-}
-
-// values returns the fixed-width values of a (buffer 1) as a []T of
-// a.Len() elements, with the array's offset applied.
-func values[T any](a arrow.Array) []T {
-	d := a.Data()
-	bufs := d.Buffers()
-	if len(bufs) < 2 || bufs[1] == nil || d.Len() == 0 {
-		return nil
-	}
-	return castSlice[T](bufs[1].Bytes())[d.Offset() : d.Offset()+d.Len()]
-}
-
 // strValues returns the offsets (a.Len()+1 of them, offset applied) and the
 // whole character buffer of a VARCHAR array.
 func strValues(a arrow.Array) ([]int32, []byte) {
@@ -44,7 +24,7 @@ func strValues(a arrow.Array) ([]int32, []byte) {
 	bufs := d.Buffers()
 	var offs []int32
 	if bufs[1] != nil {
-		offs = castSlice[int32](bufs[1].Bytes())
+		offs = arrowbuf.CastSlice[int32](bufs[1].Bytes())
 	}
 	if len(offs) == 0 { // an empty array may have no offsets buffer
 		offs = []int32{0}
@@ -221,23 +201,6 @@ func buf[T any](p *[]T, n int) []T {
 // ---------------------------------------------------------------------------
 // Building results
 
-// allocValues allocates a buffer of n values of T in mem. The values are not
-// cleared.
-func allocValues[T any](mem memory.Allocator, n int) (*memory.Buffer, []T) {
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(n * int(sizeOf[T]()))
-	return buf, castSlice[T](buf.Bytes())[:n:n]
-}
-
-// allocBits allocates a cleared bitmap of n bits in mem.
-func allocBits(mem memory.Allocator, n int) (*memory.Buffer, []byte) {
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(int(bitutil.BytesForBits(int64(n))))
-	b := buf.Bytes()
-	clear(b)
-	return buf, b
-}
-
 // newArray wraps freshly built buffers (validity first, may be nil) into an
 // array of type typ and takes over the caller's references to them.
 func newArray(typ arrow.DataType, n, nulls int, validity *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
@@ -267,7 +230,7 @@ type validityOut struct {
 
 func (v *validityOut) setNull(i int) {
 	if v.bits == nil {
-		v.buf, v.bits = allocBits(v.mem, v.n)
+		v.buf, v.bits = arrowbuf.AllocBits(v.mem, v.n)
 		bitutil.SetBitsTo(v.bits, 0, int64(v.n), true)
 	}
 	v.bits[i>>3] &^= 1 << (i & 7)
@@ -279,7 +242,7 @@ func (v *validityOut) setNull(i int) {
 // NULL.
 func gatherFixed[T any](mem memory.Allocator, typ arrow.DataType, vals []T, has bitset, groups []uint32) arrow.Array {
 	n := len(groups)
-	buf, out := allocValues[T](mem, n)
+	buf, out := arrowbuf.AllocValues[T](mem, n)
 	v := validityOut{mem: mem, n: n}
 	var z T
 	for i, g := range groups {
@@ -296,7 +259,7 @@ func gatherFixed[T any](mem memory.Allocator, typ arrow.DataType, vals []T, has 
 // gatherBool builds a BOOLEAN array from vals[g] for each listed group.
 func gatherBool(mem memory.Allocator, vals []bool, has bitset, groups []uint32) arrow.Array {
 	n := len(groups)
-	vbuf, out := allocBits(mem, n)
+	vbuf, out := arrowbuf.AllocBits(mem, n)
 	v := validityOut{mem: mem, n: n}
 	for i, g := range groups {
 		if has != nil && !has.get(g) {
@@ -326,9 +289,9 @@ func newStringsOut(mem memory.Allocator, n, size int) (*stringsOut, error) {
 	if size > math.MaxInt32 {
 		return nil, fmt.Errorf("string result of %d bytes exceeds 2 GiB", size)
 	}
-	offs, off := allocValues[int32](mem, n+1)
+	offs, off := arrowbuf.AllocValues[int32](mem, n+1)
 	off[0] = 0
-	dbuf, data := allocValues[byte](mem, size)
+	dbuf, data := arrowbuf.AllocValues[byte](mem, size)
 	return &stringsOut{mem: mem, offs: offs, off: off, dbuf: dbuf, data: data, v: validityOut{mem: mem, n: n}}, nil
 }
 

@@ -19,6 +19,7 @@ package agg
 // each). Sketches merge (Table.Merge) in either form.
 
 import (
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 	"math/bits"
 	"slices"
@@ -232,7 +233,7 @@ func (a *hllAcc) merge(dst, src uint32) error {
 }
 
 func (a *hllAcc) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
-	buf, out := allocValues[int64](mem, len(groups))
+	buf, out := arrowbuf.AllocValues[int64](mem, len(groups))
 	for i, g := range groups {
 		out[i] = int64(math.Round(hllEstimate(a.sk[g])))
 	}

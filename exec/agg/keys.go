@@ -11,6 +11,7 @@ package agg
 import (
 	"bytes"
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -94,7 +95,7 @@ type fixedStore[T any] struct {
 }
 
 func (c *fixedStore[T]) bind(a arrow.Array) {
-	c.in = values[T](a)
+	c.in = arrowbuf.Values[T](a)
 	c.inValid = validOf(a)
 }
 

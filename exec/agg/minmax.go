@@ -10,6 +10,7 @@ package agg
 
 import (
 	"bytes"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -78,7 +79,7 @@ func (a *minMaxAcc[T]) grow(n int) {
 }
 
 func (a *minMaxAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
-	in, vals, has := values[T](arg), a.vals, a.has
+	in, vals, has := arrowbuf.Values[T](arg), a.vals, a.has
 	switch {
 	case a.max && rows == nil:
 		in = in[:len(groups)]
@@ -149,7 +150,7 @@ func (a *minMaxDecAcc) grow(n int) {
 }
 
 func (a *minMaxDecAcc) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
-	in := values[decimal128.Num](arg)
+	in := arrowbuf.Values[decimal128.Num](arg)
 	for k, g := range groups {
 		a.offer(g, in[rowAt(rows, k)])
 	}
@@ -343,7 +344,7 @@ func (a *firstLastAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Ar
 		}
 		return gatherBool(mem, vals, has, groups), nil
 	}
-	buf, out := allocValues[T](mem, n)
+	buf, out := arrowbuf.AllocValues[T](mem, n)
 	v := validityOut{mem: mem, n: n}
 	var z T
 	for i, g := range groups {

@@ -7,6 +7,7 @@ package agg
 // formula.
 
 import (
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -34,19 +35,19 @@ func (a *varAcc) grow(n int) {
 func (a *varAcc) add(s *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
 	switch a.kind {
 	case kI8:
-		welford(a, rows, groups, values[int8](arg))
+		welford(a, rows, groups, arrowbuf.Values[int8](arg))
 	case kI16:
-		welford(a, rows, groups, values[int16](arg))
+		welford(a, rows, groups, arrowbuf.Values[int16](arg))
 	case kI32:
-		welford(a, rows, groups, values[int32](arg))
+		welford(a, rows, groups, arrowbuf.Values[int32](arg))
 	case kI64:
-		welford(a, rows, groups, values[int64](arg))
+		welford(a, rows, groups, arrowbuf.Values[int64](arg))
 	case kF32:
-		welford(a, rows, groups, values[float32](arg))
+		welford(a, rows, groups, arrowbuf.Values[float32](arg))
 	case kF64:
-		welford(a, rows, groups, values[float64](arg))
+		welford(a, rows, groups, arrowbuf.Values[float64](arg))
 	case kDec:
-		in := values[decimal128.Num](arg)
+		in := arrowbuf.Values[decimal128.Num](arg)
 		f := buf(&s.f64, arg.Len())
 		for k := range groups {
 			r := rowAt(rows, k)
@@ -89,7 +90,7 @@ func (a *varAcc) merge(dst, src uint32) error {
 
 func (a *varAcc) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
 	n := len(groups)
-	buf, out := allocValues[float64](mem, n)
+	buf, out := arrowbuf.AllocValues[float64](mem, n)
 	v := validityOut{mem: mem, n: n}
 	samp := a.fn == VarSamp || a.fn == StddevSamp
 	for i, g := range groups {

@@ -5,6 +5,7 @@ package expr
 // INTERVAL arithmetic, which is arithmetic on their int64 milliseconds.
 
 import (
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -151,12 +152,12 @@ func addSubMul[T number](op BinaryOp, out, a, b []T, ac, bc T) {
 // literal ones.
 func sides[T any](l, r operand) (a, b []T, ac, bc T) {
 	if l.arr != nil {
-		a = values[T](l.arr)
+		a = arrowbuf.Values[T](l.arr)
 	} else {
 		ac = litValue[T](l.lit)
 	}
 	if r.arr != nil {
-		b = values[T](r.arr)
+		b = arrowbuf.Values[T](r.arr)
 	} else {
 		bc = litValue[T](r.lit)
 	}
@@ -170,7 +171,7 @@ func anyValid(valid []byte, n int) bool {
 
 func arithInt[T integer](mem memory.Allocator, op BinaryOp, typ arrow.DataType, l, r operand, n int) (arrow.Array, error) {
 	valid := andValidity(mem, n, l.arr, r.arr)
-	buf, out := allocValues[T](mem, n)
+	buf, out := arrowbuf.AllocValues[T](mem, n)
 	a, b, ac, bc := sides[T](l, r)
 	if a == nil && l.arr != nil || b == nil && r.arr != nil { // empty batch
 		return newArray(typ, n, valid, buf), nil
@@ -242,7 +243,7 @@ func intDivide[T integer](div bool, out, a, b []T, ac T, vb []byte) bool {
 
 func arithFloat[T float](mem memory.Allocator, op BinaryOp, typ arrow.DataType, l, r operand, n int) (arrow.Array, error) {
 	valid := andValidity(mem, n, l.arr, r.arr)
-	buf, out := allocValues[T](mem, n)
+	buf, out := arrowbuf.AllocValues[T](mem, n)
 	a, b, ac, bc := sides[T](l, r)
 	if a == nil && l.arr != nil || b == nil && r.arr != nil {
 		return newArray(typ, n, valid, buf), nil
@@ -284,7 +285,7 @@ func arithFloat[T float](mem memory.Allocator, op BinaryOp, typ arrow.DataType, 
 func (e *arithExpr) evalDecimal(mem memory.Allocator, l, r operand, n int) (arrow.Array, error) {
 	valid := andValidity(mem, n, l.arr, r.arr)
 	vb := bitsOf(valid)
-	buf, out := allocValues[decimal128.Num](mem, n)
+	buf, out := arrowbuf.AllocValues[decimal128.Num](mem, n)
 	la, ra := newNumArg[decimal128.Num](l), newNumArg[decimal128.Num](r)
 	fail := func(err error) (arrow.Array, error) {
 		buf.Release()

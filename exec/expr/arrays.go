@@ -6,54 +6,15 @@ package expr
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 	"sync"
-	"unsafe"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/bitutil"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 )
-
-// castSlice reinterprets bytes as a slice of T. Arrow buffers are 64-byte
-// aligned, so the cast is safe for every fixed-width type.
-func castSlice[T any](b []byte) []T {
-	if len(b) == 0 {
-		return nil
-	}
-	var z T
-	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b)/int(unsafe.Sizeof(z)))
-}
-
-// values returns the fixed-width values of a (buffer 1) as a []T of
-// a.Len() elements, with the array's offset applied.
-func values[T any](a arrow.Array) []T {
-	d := a.Data()
-	bufs := d.Buffers()
-	if len(bufs) < 2 || bufs[1] == nil || d.Len() == 0 {
-		return nil
-	}
-	return castSlice[T](bufs[1].Bytes())[d.Offset() : d.Offset()+d.Len()]
-}
-
-// allocValues allocates a buffer of n values of T in mem. The values are not
-// cleared.
-func allocValues[T any](mem memory.Allocator, n int) (*memory.Buffer, []T) {
-	var z T
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(n * int(unsafe.Sizeof(z)))
-	return buf, castSlice[T](buf.Bytes())[:n:n]
-}
-
-// allocBits allocates a cleared bitmap of n bits in mem.
-func allocBits(mem memory.Allocator, n int) (*memory.Buffer, []byte) {
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(int(bitutil.BytesForBits(int64(n))))
-	b := buf.Bytes()
-	clear(b)
-	return buf, b
-}
 
 // bitmap is a validity (or boolean value) bitmap with a bit offset. A nil
 // bitmap means every bit is set (no nulls).
@@ -136,7 +97,7 @@ func andValidity(mem memory.Allocator, n int, arrs ...arrow.Array) *memory.Buffe
 			continue
 		}
 		if buf == nil {
-			buf, out = allocBits(mem, n)
+			buf, out = arrowbuf.AllocBits(mem, n)
 			bitutil.CopyBitmap(v.bits, v.off, n, out, 0)
 			continue
 		}
@@ -161,7 +122,7 @@ func copyValidity(mem memory.Allocator, a arrow.Array) *memory.Buffer {
 	if v.bits == nil {
 		return nil
 	}
-	buf, out := allocBits(mem, a.Len())
+	buf, out := arrowbuf.AllocBits(mem, a.Len())
 	bitutil.CopyBitmap(v.bits, v.off, a.Len(), out, 0)
 	return buf
 }
@@ -201,20 +162,20 @@ func nullArray(mem memory.Allocator, typ arrow.DataType, n int) arrow.Array {
 	case arrow.NULL:
 		return array.NewNull(n)
 	case arrow.STRING:
-		valid, _ := allocBits(mem, n)
-		offs, off := allocValues[int32](mem, n+1)
+		valid, _ := arrowbuf.AllocBits(mem, n)
+		offs, off := arrowbuf.AllocValues[int32](mem, n+1)
 		clear(off)
 		return newArrayNulls(typ, n, n, valid, offs, nil)
 	case arrow.BOOL:
-		valid, _ := allocBits(mem, n)
-		vals, _ := allocBits(mem, n)
+		valid, _ := arrowbuf.AllocBits(mem, n)
+		vals, _ := arrowbuf.AllocBits(mem, n)
 		return newArrayNulls(typ, n, n, valid, vals)
 	}
 	fw, ok := typ.(arrow.FixedWidthDataType)
 	if !ok {
 		panic(fmt.Sprintf("expr: no null array of type %s", typ))
 	}
-	valid, _ := allocBits(mem, n)
+	valid, _ := arrowbuf.AllocBits(mem, n)
 	vals := memory.NewResizableBuffer(mem)
 	vals.Resize(n * fw.BitWidth() / 8)
 	clear(vals.Bytes())
@@ -250,7 +211,7 @@ type fixedOut[T any] struct {
 }
 
 func newFixedOut[T any](mem memory.Allocator, n int) *fixedOut[T] {
-	buf, v := allocValues[T](mem, n)
+	buf, v := arrowbuf.AllocValues[T](mem, n)
 	return &fixedOut[T]{mem: mem, buf: buf, v: v, n: n}
 }
 
@@ -264,7 +225,7 @@ func (o *fixedOut[T]) withValidity(valid *memory.Buffer) {
 // setNull makes row i NULL; its value is zeroed.
 func (o *fixedOut[T]) setNull(i int) {
 	if o.vb == nil {
-		o.valid, o.vb = allocBits(o.mem, o.n)
+		o.valid, o.vb = arrowbuf.AllocBits(o.mem, o.n)
 		bitutil.SetBitsTo(o.vb, 0, int64(o.n), true)
 	}
 	bitutil.ClearBit(o.vb, i)
@@ -300,7 +261,7 @@ type boolOut struct {
 }
 
 func newBoolOut(mem memory.Allocator, n int) *boolOut {
-	vals, b := allocBits(mem, n)
+	vals, b := arrowbuf.AllocBits(mem, n)
 	return &boolOut{mem: mem, vals: vals, b: b, n: n}
 }
 
@@ -314,7 +275,7 @@ func (o *boolOut) set(i int, v bool) {
 
 func (o *boolOut) setNull(i int) {
 	if o.vb == nil {
-		o.valid, o.vb = allocBits(o.mem, o.n)
+		o.valid, o.vb = arrowbuf.AllocBits(o.mem, o.n)
 		bitutil.SetBitsTo(o.vb, 0, int64(o.n), true)
 	}
 	bitutil.ClearBit(o.vb, i)
@@ -358,7 +319,7 @@ type strOut struct {
 }
 
 func newStrOut(mem memory.Allocator, n int) *strOut {
-	offs, off := allocValues[int32](mem, n+1)
+	offs, off := arrowbuf.AllocValues[int32](mem, n+1)
 	off[0] = 0
 	p := scratchPool.Get().(*[]byte)
 	return &strOut{mem: mem, offs: offs, off: off, data: (*p)[:0], pool: p, n: n}
@@ -374,7 +335,7 @@ func (o *strOut) commit() {
 // appendNull appends a NULL row.
 func (o *strOut) appendNull() {
 	if o.vb == nil {
-		o.valid, o.vb = allocBits(o.mem, o.n)
+		o.valid, o.vb = arrowbuf.AllocBits(o.mem, o.n)
 		bitutil.SetBitsTo(o.vb, 0, int64(o.n), true)
 	}
 	bitutil.ClearBit(o.vb, o.i)

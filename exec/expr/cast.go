@@ -7,6 +7,7 @@ package expr
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"math"
 	"strconv"
 	"strings"
@@ -193,7 +194,7 @@ func valueError(text string, to arrow.DataType, why string) error {
 // a non-nil error builder.
 func castFixed[F, T any](mem memory.Allocator, x arrow.Array, to arrow.DataType, try bool, f func(F) (T, bool), fail func(F) error) (arrow.Array, error) {
 	n := x.Len()
-	in := values[F](x)
+	in := arrowbuf.Values[F](x)
 	out := newFixedOut[T](mem, n)
 	out.withValidity(copyValidity(mem, x))
 	valid := validOf(x)
@@ -219,8 +220,8 @@ func castFixed[F, T any](mem memory.Allocator, x arrow.Array, to arrow.DataType,
 
 // convertAll converts every value without checks (widening casts).
 func convertAll[F, T number](mem memory.Allocator, x arrow.Array, to arrow.DataType) arrow.Array {
-	in := values[F](x)
-	buf, out := allocValues[T](mem, x.Len())
+	in := arrowbuf.Values[F](x)
+	buf, out := arrowbuf.AllocValues[T](mem, x.Len())
 	for i, v := range in {
 		out[i] = T(v)
 	}
@@ -407,13 +408,13 @@ func castBoolToInt(mem memory.Allocator, x arrow.Array, to arrow.DataType, _ boo
 	n := x.Len()
 	b := boolBits(x)
 	if to.ID() == arrow.INT32 {
-		buf, out := allocValues[int32](mem, n)
+		buf, out := arrowbuf.AllocValues[int32](mem, n)
 		for i := range out {
 			out[i] = int32(b2u(b.isSet(i)))
 		}
 		return newArray(to, n, shareValidity(mem, x), buf), nil
 	}
-	buf, out := allocValues[int64](mem, n)
+	buf, out := arrowbuf.AllocValues[int64](mem, n)
 	for i := range out {
 		out[i] = int64(b2u(b.isSet(i)))
 	}
@@ -422,13 +423,13 @@ func castBoolToInt(mem memory.Allocator, x arrow.Array, to arrow.DataType, _ boo
 
 func castIntToBool(mem memory.Allocator, x arrow.Array, to arrow.DataType, _ bool) (arrow.Array, error) {
 	n := x.Len()
-	vals, out := allocBits(mem, n)
+	vals, out := arrowbuf.AllocBits(mem, n)
 	if x.DataType().ID() == arrow.INT32 {
-		for i, v := range values[int32](x) {
+		for i, v := range arrowbuf.Values[int32](x) {
 			setBit(out, i, v != 0)
 		}
 	} else {
-		for i, v := range values[int64](x) {
+		for i, v := range arrowbuf.Values[int64](x) {
 			setBit(out, i, v != 0)
 		}
 	}
@@ -438,8 +439,8 @@ func castIntToBool(mem memory.Allocator, x arrow.Array, to arrow.DataType, _ boo
 const msPerDay = 86_400_000
 
 func castDateToTimestamp(mem memory.Allocator, x arrow.Array, to arrow.DataType, _ bool) (arrow.Array, error) {
-	in := values[int32](x)
-	buf, out := allocValues[int64](mem, x.Len())
+	in := arrowbuf.Values[int32](x)
+	buf, out := arrowbuf.AllocValues[int64](mem, x.Len())
 	for i, d := range in {
 		out[i] = int64(d) * msPerDay
 	}
@@ -447,8 +448,8 @@ func castDateToTimestamp(mem memory.Allocator, x arrow.Array, to arrow.DataType,
 }
 
 func castTimestampToDate(mem memory.Allocator, x arrow.Array, to arrow.DataType, _ bool) (arrow.Array, error) {
-	in := values[int64](x)
-	buf, out := allocValues[int32](mem, x.Len())
+	in := arrowbuf.Values[int64](x)
+	buf, out := arrowbuf.AllocValues[int32](mem, x.Len())
 	for i, ms := range in {
 		out[i] = int32(floorDiv(ms, msPerDay))
 	}
@@ -511,7 +512,7 @@ func castToString(from arrow.DataType) castFn {
 // formatFixed makes a cast to VARCHAR from a fixed-width type.
 func formatFixed[F any](f func(dst []byte, v F) []byte) castFn {
 	return func(mem memory.Allocator, x arrow.Array, _ arrow.DataType, _ bool) (arrow.Array, error) {
-		in := values[F](x)
+		in := arrowbuf.Values[F](x)
 		return formatEach(mem, x, func(dst []byte, i int) []byte { return f(dst, in[i]) })
 	}
 }

@@ -5,6 +5,7 @@ package expr
 // literal operand stays a constant (`price > 100` reads one array).
 
 import (
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -62,7 +63,7 @@ func compareOperands(mem memory.Allocator, op BinaryOp, kind phys, l, r operand,
 		l, r, op = r, l, op.flip()
 	}
 	valid := andValidity(mem, n, l.arr, r.arr)
-	vals, out := allocBits(mem, n)
+	vals, out := arrowbuf.AllocBits(mem, n)
 	if n > 0 {
 		switch kind {
 		case physI32:
@@ -92,12 +93,12 @@ func b2u(b bool) byte {
 }
 
 func compareNum[T ordered](op BinaryOp, out []byte, l, r operand) {
-	a := values[T](l.arr)
+	a := arrowbuf.Values[T](l.arr)
 	if r.arr == nil {
 		cmpVS(op, out, a, litValue[T](r.lit))
 		return
 	}
-	cmpVV(op, out, a, values[T](r.arr))
+	cmpVV(op, out, a, arrowbuf.Values[T](r.arr))
 }
 
 // cmpVS sets bit i of out to a[i] op c.
@@ -239,7 +240,7 @@ func setBit(out []byte, i int, v bool) {
 }
 
 func compareDec(op BinaryOp, out []byte, l, r operand, n int) {
-	a := values[decimal128.Num](l.arr)
+	a := arrowbuf.Values[decimal128.Num](l.arr)
 	if r.arr == nil {
 		c := litValue[decimal128.Num](r.lit)
 		for i, v := range a {
@@ -247,7 +248,7 @@ func compareDec(op BinaryOp, out []byte, l, r operand, n int) {
 		}
 		return
 	}
-	b := values[decimal128.Num](r.arr)[:n]
+	b := arrowbuf.Values[decimal128.Num](r.arr)[:n]
 	for i, v := range a {
 		setBit(out, i, cmpResult(op, decCmp(v, b[i])))
 	}

@@ -6,6 +6,7 @@ package expr
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"strings"
 	"time"
 
@@ -180,14 +181,14 @@ func (e *extractExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error
 	}
 	defer x.Release()
 	n := x.Len()
-	buf, out := allocValues[int64](ctx.Mem, n)
+	buf, out := arrowbuf.AllocValues[int64](ctx.Mem, n)
 	f := e.f
 	if e.fromDate {
-		for i, d := range values[int32](x) {
+		for i, d := range arrowbuf.Values[int32](x) {
 			out[i] = f(int64(d) * msPerDay)
 		}
 	} else {
-		for i, ms := range values[int64](x) {
+		for i, ms := range arrowbuf.Values[int64](x) {
 			out[i] = f(ms)
 		}
 	}

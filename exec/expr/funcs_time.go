@@ -5,6 +5,7 @@ package expr
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -72,14 +73,14 @@ func (e *nowExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 	n := int(batch.NumRows())
 	ms := ctx.Now.UnixMilli()
 	if e.date {
-		buf, out := allocValues[int32](ctx.Mem, n)
+		buf, out := arrowbuf.AllocValues[int32](ctx.Mem, n)
 		d := int32(floorDiv(ms, msPerDay))
 		for i := range out {
 			out[i] = d
 		}
 		return newArray(sqltypes.Date, n, nil, buf), nil
 	}
-	buf, out := allocValues[int64](ctx.Mem, n)
+	buf, out := arrowbuf.AllocValues[int64](ctx.Mem, n)
 	for i := range out {
 		out[i] = ms
 	}
@@ -286,7 +287,7 @@ func newToTimestampLTZ(args []Expr, ret arrow.DataType) (Expr, error) {
 			xa = a
 		}
 		x := xa.(*array.Int64)
-		buf, out := allocValues[int64](ctx.Mem, n)
+		buf, out := arrowbuf.AllocValues[int64](ctx.Mem, n)
 		for i, v := range x.Int64Values() {
 			out[i] = v * scale
 		}

@@ -5,6 +5,7 @@ package expr
 
 import (
 	"errors"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -134,8 +135,8 @@ func (e *inExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 		e.set.probe(x, found)
 	}
 	xv := validOf(x).aligned(n)
-	vals, out := allocBits(ctx.Mem, n)
-	validBuf, vb := allocBits(ctx.Mem, n)
+	vals, out := arrowbuf.AllocBits(ctx.Mem, n)
+	validBuf, vb := arrowbuf.AllocBits(ctx.Mem, n)
 	for i := range out {
 		m := byte(0xFF)
 		if xv != nil {
@@ -220,7 +221,7 @@ func newValueSet[T comparable](lits []scalar.Scalar) *valueSet[T] {
 }
 
 func (s *valueSet[T]) probe(x arrow.Array, found []byte) {
-	in := values[T](x)
+	in := arrowbuf.Values[T](x)
 	if s.m != nil {
 		for i, v := range in {
 			if _, ok := s.m[v]; ok {

@@ -8,6 +8,7 @@ package expr
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"strings"
 	"unicode/utf8"
 
@@ -118,7 +119,7 @@ func (e *likeExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 
 // likeConst matches a column against the compiled constant pattern.
 func (e *likeExpr) likeConst(mem memory.Allocator, a *array.String, n int) arrow.Array {
-	vals, out := allocBits(mem, n)
+	vals, out := arrowbuf.AllocBits(mem, n)
 	m, not := e.m, e.not
 	switch m.kind {
 	case likeContains:

@@ -6,6 +6,7 @@ package expr
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -100,11 +101,11 @@ func evalArray(ctx *Context, e Expr, batch arrow.Record) (arrow.Array, error) {
 func kleene(mem memory.Allocator, op BinaryOp, l, r arrow.Array, n int) arrow.Array {
 	lv, rv := boolBits(l).aligned(n), boolBits(r).aligned(n)
 	lm, rm := validOf(l).aligned(n), validOf(r).aligned(n)
-	vals, out := allocBits(mem, n)
+	vals, out := arrowbuf.AllocBits(mem, n)
 	var valid *memory.Buffer
 	var vb []byte
 	if lm != nil || rm != nil {
-		valid, vb = allocBits(mem, n)
+		valid, vb = arrowbuf.AllocBits(mem, n)
 	}
 	for i := range out {
 		lmask, rmask := byte(0xFF), byte(0xFF)
@@ -161,7 +162,7 @@ func (e *notExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 	defer x.Release()
 	n := x.Len()
 	v := boolBits(x).aligned(n)
-	vals, out := allocBits(ctx.Mem, n)
+	vals, out := arrowbuf.AllocBits(ctx.Mem, n)
 	for i := range out {
 		out[i] = ^v[i]
 	}
@@ -215,7 +216,7 @@ func (e *isNullExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error)
 	}
 	defer x.Release()
 	valid := validOf(x).aligned(n)
-	vals, out := allocBits(ctx.Mem, n)
+	vals, out := arrowbuf.AllocBits(ctx.Mem, n)
 	for i := range out {
 		v := byte(0xFF)
 		if valid != nil {
@@ -232,7 +233,7 @@ func (e *isNullExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error)
 
 // constBool returns n copies of a non-NULL Boolean.
 func constBool(mem memory.Allocator, n int, v bool) arrow.Array {
-	vals, out := allocBits(mem, n)
+	vals, out := arrowbuf.AllocBits(mem, n)
 	if v {
 		for i := range out {
 			out[i] = 0xFF
@@ -291,7 +292,7 @@ func (e *isBoolExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error)
 	n := x.Len()
 	v := boolBits(x).aligned(n)
 	valid := validOf(x).aligned(n)
-	vals, out := allocBits(ctx.Mem, n)
+	vals, out := arrowbuf.AllocBits(ctx.Mem, n)
 	for i := range out {
 		m := byte(0xFF)
 		if valid != nil {

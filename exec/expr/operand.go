@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/decimal128"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/arrow/scalar"
+	"github.com/weirsql/weir/internal/arrowbuf"
 )
 
 // operand is an evaluated child: arr for a computed column, lit for a
@@ -92,7 +93,7 @@ func newNumArg[T any](o operand) numArg[T] {
 		}
 		return numArg[T]{isConst: true, c: litValue[T](o.lit)}
 	}
-	return numArg[T]{v: values[T](o.arr), valid: validOf(o.arr)}
+	return numArg[T]{v: arrowbuf.Values[T](o.arr), valid: validOf(o.arr)}
 }
 
 // get returns row i's value and whether it is not NULL.

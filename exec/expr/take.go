@@ -6,6 +6,7 @@ package expr
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -68,7 +69,7 @@ func gather(mem memory.Allocator, typ arrow.DataType, n int, srcs []arrow.Array,
 		}
 	}
 	// Validity first: it is the same for every layout.
-	valid, vb := allocBits(mem, n)
+	valid, vb := arrowbuf.AllocBits(mem, n)
 	nulls := 0
 	if which == nil {
 		v := valids[0]
@@ -101,7 +102,7 @@ func gather(mem memory.Allocator, typ arrow.DataType, n int, srcs []arrow.Array,
 	}
 	switch physOf(typ) {
 	case physBool:
-		vals, out := allocBits(mem, n)
+		vals, out := arrowbuf.AllocBits(mem, n)
 		bits := make([]bitmap, len(srcs))
 		for k, s := range srcs {
 			if s != nil {
@@ -148,11 +149,11 @@ func gather(mem memory.Allocator, typ arrow.DataType, n int, srcs []arrow.Array,
 // gatherFixed copies fixed-width values; NULL rows get whatever value their
 // position holds (or zero), which Arrow allows.
 func gatherFixed[T any](mem memory.Allocator, typ arrow.DataType, n, nulls int, valid *memory.Buffer, srcs []arrow.Array, which []int16, pos []int32) arrow.Array {
-	buf, out := allocValues[T](mem, n)
+	buf, out := arrowbuf.AllocValues[T](mem, n)
 	vals := make([][]T, len(srcs))
 	for k, s := range srcs {
 		if s != nil {
-			vals[k] = values[T](s)
+			vals[k] = arrowbuf.Values[T](s)
 		}
 	}
 	if which == nil {

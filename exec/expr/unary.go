@@ -4,6 +4,7 @@ package expr
 
 import (
 	"fmt"
+	"github.com/weirsql/weir/internal/arrowbuf"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/decimal128"
@@ -52,8 +53,8 @@ func (e *negateExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error)
 	case physF64:
 		return negate[float64](ctx, x), nil
 	case physDec:
-		in := values[decimal128.Num](x)
-		buf, out := allocValues[decimal128.Num](ctx.Mem, x.Len())
+		in := arrowbuf.Values[decimal128.Num](x)
+		buf, out := arrowbuf.AllocValues[decimal128.Num](ctx.Mem, x.Len())
 		for i, v := range in {
 			out[i] = v.Negate()
 		}
@@ -63,8 +64,8 @@ func (e *negateExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error)
 }
 
 func negate[T number](ctx *Context, x arrow.Array) arrow.Array {
-	in := values[T](x)
-	buf, out := allocValues[T](ctx.Mem, x.Len())
+	in := arrowbuf.Values[T](x)
+	buf, out := arrowbuf.AllocValues[T](ctx.Mem, x.Len())
 	for i, v := range in {
 		out[i] = -v
 	}
