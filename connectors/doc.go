@@ -3,6 +3,8 @@ package connectors
 import (
 	"fmt"
 	"strings"
+
+	"github.com/weirsql/weir/sqltypes"
 )
 
 // Reference renders the Markdown reference of every registered connector:
@@ -39,6 +41,18 @@ func Reference() string {
 			uses = append(uses, "sink")
 		}
 		fmt.Fprintf(&b, "Use as: %s.\n\n", strings.Join(uses, ", "))
+		if len(s.Metadata) > 0 {
+			b.WriteString("Metadata columns (`name TYPE METADATA FROM 'key' VIRTUAL`):\n\n")
+			b.WriteString("| Key | Type | Description |\n")
+			b.WriteString("| --- | --- | --- |\n")
+			for _, m := range s.Metadata {
+				fmt.Fprintf(&b, "| `%s` | %s | %s |\n", m.Key, sqltypes.Name(m.Type), cell(m.Doc))
+			}
+			b.WriteString("\n")
+			if len(s.Options) > 0 {
+				b.WriteString("Options:\n\n")
+			}
+		}
 		if len(s.Options) == 0 {
 			b.WriteString("No options.\n")
 			continue

@@ -3,6 +3,14 @@
 // a WITH clause before anything runs and generates docs/connectors.md.
 // Connector implementations live in sub-packages (connectors/file,
 // connectors/stdout) and register themselves in init.
+//
+// A Spec also lists the metadata keys its sources can fill (Spec.Metadata:
+// the file a row came from, a Kafka record's partition and offset). The
+// planner checks a `col TYPE METADATA FROM 'key'` column against them and
+// hands NewSource the metadata columns a query reads in
+// SourceConfig.Metadata; the source appends them, in that order, after the
+// projected physical columns of each batch. Computed columns never reach a
+// connector: the engine evaluates them after the source.
 package connectors
 
 import (
@@ -19,6 +27,7 @@ import (
 
 	"github.com/weirsql/weir/diag"
 	"github.com/weirsql/weir/exec"
+	"github.com/weirsql/weir/sqltypes"
 )
 
 // Sentinel errors, wrapped with context by the functions below.
@@ -29,6 +38,8 @@ var (
 	ErrMissingOption    = errors.New("missing option")
 	ErrNotASource       = errors.New("connector cannot be read from")
 	ErrNotASink         = errors.New("connector cannot be written to")
+	ErrUnknownMetadata  = errors.New("unknown metadata key")
+	ErrMetadataType     = errors.New("metadata type mismatch")
 )
 
 // OptionType is the type of an option value.
@@ -56,15 +67,48 @@ type OptionSpec struct {
 	Prefix bool
 }
 
+// MetadataSpec declares one metadata key a connector's sources can fill:
+// a value that is not part of a record's payload (Kafka's topic, partition,
+// offset and timestamp; the file a row came from). A source column declared
+// `col TYPE METADATA [FROM 'key'] [VIRTUAL]` reads it; the planner checks
+// the key and the type against the connector's MetadataSpecs before
+// anything runs, and passes the columns a query reads to the source in
+// SourceConfig.Metadata.
+type MetadataSpec struct {
+	// Key is the name in `METADATA FROM 'key'`, matched exactly.
+	Key string
+	// Type is the column's SQL type (one of the sqltypes); the declared
+	// type must be the same.
+	Type arrow.DataType
+	// Doc is a sentence for the connector reference.
+	Doc string
+}
+
+// MetadataColumn is a metadata column a source must fill.
+type MetadataColumn struct {
+	// Key is one of the connector's MetadataSpec keys.
+	Key string
+	// Field is the column's name and type (the MetadataSpec's Type).
+	Field arrow.Field
+}
+
 // SourceConfig is what a source constructor gets.
 type SourceConfig struct {
 	// Name is the source's name in the catalog, for messages.
 	Name string
-	// Schema holds every declared column, in declaration order.
+	// Schema holds the physical columns, in declaration order: the declared
+	// columns that the format decodes from each record. Computed columns
+	// (evaluated by the engine after the source) and metadata columns (see
+	// Metadata) are not in it.
 	Schema *arrow.Schema
 	// Projection lists the indexes of Schema's columns to read, in the order
 	// the batches must have them. Nil means every column.
 	Projection []int
+	// Metadata lists the metadata columns to fill, each with a key the
+	// connector's Spec declares. A batch holds the Projection's columns
+	// first, then one column per entry of Metadata, in this order, each of
+	// the entry's type; the batch's schema names them after Field.Name.
+	Metadata []MetadataColumn
 	// Options holds the WITH clause (keys lower-cased, defaults filled in).
 	Options Options
 	// BaseDir resolves relative paths: the folder of the SQL file.
@@ -102,6 +146,48 @@ type Spec struct {
 	// Bounded reports whether a source with these options ends by itself;
 	// nil means always bounded.
 	Bounded func(opts Options) bool
+	// Metadata lists the metadata keys NewSource can fill (see
+	// SourceConfig.Metadata); nil when the connector has none.
+	Metadata []MetadataSpec
+}
+
+// MetadataKey returns the spec of a metadata key, matched exactly.
+func (s *Spec) MetadataKey(key string) (MetadataSpec, bool) {
+	for _, m := range s.Metadata {
+		if m.Key == key {
+			return m, true
+		}
+	}
+	return MetadataSpec{}, false
+}
+
+// CheckMetadata checks a metadata column declared with type t against the
+// spec: the key must be one the connector declares (ErrUnknownMetadata,
+// naming the keys it has) and t its type (ErrMetadataType).
+func (s *Spec) CheckMetadata(key string, t arrow.DataType) error {
+	m, ok := s.MetadataKey(key)
+	if !ok {
+		if len(s.Metadata) == 0 {
+			return fmt.Errorf("%w '%s': connector '%s' has no metadata", ErrUnknownMetadata, key, s.Name)
+		}
+		keys := make([]string, len(s.Metadata))
+		for i, m := range s.Metadata {
+			keys[i] = fmt.Sprintf("'%s' %s", m.Key, sqltypes.Name(m.Type))
+		}
+		hint := ""
+		names := make([]string, len(s.Metadata))
+		for i, m := range s.Metadata {
+			names[i] = m.Key
+		}
+		if best, ok := diag.Closest(key, names); ok {
+			hint = fmt.Sprintf(" (did you mean '%s'?)", best)
+		}
+		return fmt.Errorf("%w '%s' for connector '%s'%s; its keys are %s", ErrUnknownMetadata, key, s.Name, hint, strings.Join(keys, ", "))
+	}
+	if !arrow.TypeEqual(m.Type, t) {
+		return fmt.Errorf("%w: '%s' of connector '%s' is %s, not %s", ErrMetadataType, key, s.Name, sqltypes.Name(m.Type), sqltypes.Name(t))
+	}
+	return nil
 }
 
 var registry = map[string]*Spec{}

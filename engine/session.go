@@ -42,8 +42,21 @@ type Options struct {
 	Mem memory.Allocator
 	// Now returns the query start time (CURRENT_TIMESTAMP); default time.Now.
 	Now func() time.Time
+	// Clock is the wall clock of processing time: PROCTIME() and the
+	// windows over it; default time.Now. Golden tests fix it.
+	Clock func() time.Time
 	// Status shows a live one-line status on Stderr while a query runs.
 	Status bool
+	// State, when set, checkpoints every query into a state directory and
+	// resumes it from there after a restart.
+	State *StateOptions
+	// StateMemory is the bytes of state a query may hold in memory before
+	// it spills to disk: 0 means DefaultStateMemory, negative no limit.
+	StateMemory int64
+	// ResultSink, when set, makes the sink that prints a bare SELECT's rows
+	// and the tables of SHOW and DESCRIBE, in place of the stdout connector
+	// in Format; the REPL uses it to redraw updating results in place.
+	ResultSink func(format string) (exec.Sink, error)
 }
 
 // Session is a catalog plus settings; statements run one after another.
@@ -51,6 +64,13 @@ type Session struct {
 	opts        Options
 	planner     *planner.Planner
 	idleTimeout time.Duration
+
+	// With Options.State: queries run so far in the script, the
+	// namespaces they checkpoint under, and the last checkpoint taken.
+	queries        int
+	durable        []string
+	lastCheckpoint exec.CheckpointStats
+	spills         int // queries run without state, naming their spill areas
 }
 
 // NewSession returns a session with an empty catalog.
@@ -110,7 +130,7 @@ func (s *Session) ExecScript(ctx context.Context, filename, src string) error {
 			return err
 		}
 	}
-	return nil
+	return s.finishScript()
 }
 
 // Exec runs one statement; baseDir resolves relative paths in WITH clauses.
@@ -200,7 +220,7 @@ func parseDuration(v string) (time.Duration, error) {
 }
 
 func (s *Session) env() *planner.Env {
-	return &planner.Env{Mem: s.opts.Mem, BatchSize: s.opts.BatchSize, Now: s.opts.Now(), IdleTimeout: s.idleTimeout}
+	return &planner.Env{Mem: s.opts.Mem, BatchSize: s.opts.BatchSize, Now: s.opts.Now(), IdleTimeout: s.idleTimeout, Clock: s.opts.Clock}
 }
 
 // compile turns a plan into operators; failures to open connectors are
@@ -218,6 +238,9 @@ func (s *Session) compile(plan *planner.Plan, pos diag.Pos) (exec.Operator, erro
 }
 
 func (s *Session) stdoutSink() (exec.Sink, error) {
+	if s.opts.ResultSink != nil {
+		return s.opts.ResultSink(s.opts.Format)
+	}
 	spec, err := connectors.Lookup("stdout")
 	if err != nil {
 		return nil, err
@@ -239,7 +262,7 @@ func (s *Session) runSelect(ctx context.Context, q *parser.Query) error {
 		op.Close()
 		return err
 	}
-	return s.run(ctx, op, sink, plan, q.Pos)
+	return s.run(ctx, op, sink, plan, q.Pos, sinkInfo{describe: "stdout " + s.opts.Format, stdout: s.opts.ResultSink == nil})
 }
 
 func (s *Session) runInsert(ctx context.Context, target parser.Ident, q *parser.Query, pos diag.Pos) error {
@@ -258,11 +281,12 @@ func (s *Session) runInsert(ctx context.Context, target parser.Ident, q *parser.
 		op.Close()
 		return diag.Errorf(planner.ErrConnector, target.Pos, "sink %s: %v", t.Name, err)
 	}
-	return s.run(ctx, op, sink, plan, pos)
+	info := sinkInfo{describe: describeSink(t.Connector.Name, t.Name, t.Options), stdout: t.Connector.Name == "stdout" || t.Connector.Name == "print"}
+	return s.run(ctx, op, sink, plan, pos, info)
 }
 
 // run drives one query and reports what its sources skipped.
-func (s *Session) run(ctx context.Context, op exec.Operator, sink exec.Sink, plan *planner.Plan, pos diag.Pos) error {
+func (s *Session) run(ctx context.Context, op exec.Operator, sink exec.Sink, plan *planner.Plan, pos diag.Pos, target sinkInfo) error {
 	var sources []*exec.Scan
 	exec.Walk(op, func(o exec.Operator) {
 		if sc, ok := o.(*exec.Scan); ok {
@@ -271,10 +295,20 @@ func (s *Session) run(ctx context.Context, op exec.Operator, sink exec.Sink, pla
 	})
 	var st *status
 	if s.opts.Status {
-		st = startStatus(s.opts.Stderr, sources)
-		sink = &statusSink{Sink: sink, st: st}
+		st = startStatus(s.opts.Stderr, sources, op)
+		sink = withStatus(sink, st)
 	}
-	_, err := exec.Run(ctx, op, sink, plan.Optimized.Props().Updating)
+	var err error
+	if s.opts.State != nil {
+		err = s.runDurable(ctx, op, sink, plan.Optimized.Props().Updating, target, pos)
+	} else {
+		s.spills++
+		cfg, cleanup := s.spillConfig(fmt.Sprintf("q%d", s.spills))
+		exec.ConfigureSpill(op, cfg)
+		_, err = exec.Run(ctx, op, sink, plan.Optimized.Props().Updating)
+		s.reportSpill(op, pos.String())
+		cleanup()
+	}
 	if st != nil {
 		st.stop()
 	}
@@ -405,9 +439,10 @@ func (s *Session) describe(ctx context.Context, st *parser.Describe) error {
 		schema *planner.Schema
 		wm     = -1
 		delay  int64
+		cols   []planner.SourceColumn
 	)
 	if d, ok := cat.Source(st.Name.Name); ok {
-		schema = d.Schema
+		schema, cols = d.Schema, d.Columns
 		if d.Watermark != nil {
 			wm, delay = d.Watermark.Column, d.Watermark.DelayMs
 		}
@@ -424,9 +459,17 @@ func (s *Session) describe(ctx context.Context, st *parser.Describe) error {
 		if i == wm {
 			w = planner.WatermarkText(c.Name, delay)
 		}
-		rows[i] = []string{c.Name, sqltypes.Name(c.Type), w}
+		// extras, as Flink's DESCRIBE: how a metadata or computed column
+		// gets its value, or that a view's column is processing time.
+		extras := ""
+		if i < len(cols) {
+			extras = cols[i].Extras()
+		} else if c.ProcTime {
+			extras = "PROCTIME()"
+		}
+		rows[i] = []string{c.Name, sqltypes.Name(c.Type), extras, w}
 	}
-	return s.writeTable(ctx, []string{"name", "type", "watermark"}, rows)
+	return s.writeTable(ctx, []string{"name", "type", "extras", "watermark"}, rows)
 }
 
 // ExplainScript runs the DDL of a script and prints the plans of its

@@ -54,11 +54,9 @@ func (g *GroupAggregate) Groups() int { return g.table.Len() }
 
 // Open implements Operator.
 func (g *GroupAggregate) Open(ctx context.Context) error {
-	t, err := agg.NewTable(g.ec.Mem, g.spec.keyTypes(), g.spec.Aggs)
-	if err != nil {
+	if err := g.openTable(); err != nil {
 		return err
 	}
-	g.table = t
 	return g.input.Open(ctx)
 }
 

@@ -16,7 +16,16 @@ type Stats struct {
 // root to sink until MsgEnd, and closes both. It stops early, with ctx's
 // error, when ctx is cancelled.
 func Run(ctx context.Context, root Operator, sink Sink, updating bool) (st Stats, err error) {
+	return drive(ctx, root, sink, updating, nil)
+}
+
+// drive is the loop of Run and RunWith; c, when set, takes a checkpoint at
+// every barrier and a final one at the end.
+func drive(ctx context.Context, root Operator, sink Sink, updating bool, c *checkpointer) (st Stats, err error) {
 	defer func() {
+		if c != nil {
+			c.close()
+		}
 		if cerr := root.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close pipeline: %w", cerr)
 		}
@@ -30,6 +39,9 @@ func Run(ctx context.Context, root Operator, sink Sink, updating bool) (st Stats
 	if err := root.Open(ctx); err != nil {
 		return st, err
 	}
+	if c != nil {
+		c.start()
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return st, err
@@ -38,10 +50,20 @@ func Run(ctx context.Context, root Operator, sink Sink, updating bool) (st Stats
 		if err != nil {
 			return st, err
 		}
-		if m.Kind == MsgEnd {
+		switch {
+		case m.Kind == MsgEnd && c != nil:
+			return st, c.checkpoint(ctx, m.Barrier, true)
+		case m.Kind == MsgEnd:
 			return st, nil
-		}
-		if m.Kind == MsgBatch {
+		case m.Kind == MsgBarrier && c != nil:
+			if err := c.checkpoint(ctx, m.Barrier, false); err != nil {
+				return st, err
+			}
+			if c.stopping.Load() {
+				return st, ErrStopped
+			}
+			continue
+		case m.Kind == MsgBatch:
 			st.RowsOut += int64(m.NumRows())
 			st.Batches++
 		}

@@ -25,6 +25,14 @@ type WatermarkSpec struct {
 	IdleTimeout time.Duration
 }
 
+// IdleTimeoutSource is a Source with its own idle timeout, from a WITH
+// option (Kafka's 'scan.watermark.idle-timeout'); when positive it replaces
+// WatermarkSpec.IdleTimeout.
+type IdleTimeoutSource interface {
+	Source
+	IdleTimeout() time.Duration
+}
+
 // Scan reads a Source, applies a pushed-down filter, and emits watermarks.
 // The watermark of each split is the largest event time it has produced
 // minus the delay; the scan's watermark is the minimum over the splits that
@@ -45,6 +53,12 @@ type Scan struct {
 	pending   []Message
 	done      bool
 	rowsOut   int64
+
+	shape *ScanShape // nil: the source's batches are the output as is
+
+	trigger  *CheckpointTrigger // nil: no checkpoints
+	barrier  uint64             // id of the last barrier sent
+	restored *scanRestore       // state to apply in Open
 }
 
 var _ Operator = (*Scan)(nil)
@@ -52,11 +66,19 @@ var _ Describer = (*Scan)(nil)
 
 // NewScan builds a scan over src. filter may be nil.
 func NewScan(name string, src Source, wm WatermarkSpec, filter expr.Expr, ec *expr.Context) *Scan {
+	if it, ok := src.(IdleTimeoutSource); ok && it.IdleTimeout() > 0 {
+		wm.IdleTimeout = it.IdleTimeout()
+	}
 	return &Scan{name: name, src: src, wm: wm, filter: filter, ec: ec, emitted: WatermarkMin, now: time.Now}
 }
 
 // Schema implements Operator.
-func (s *Scan) Schema() *arrow.Schema { return s.src.Schema() }
+func (s *Scan) Schema() *arrow.Schema {
+	if s.shape != nil {
+		return s.shape.Schema
+	}
+	return s.src.Schema()
+}
 
 // Children implements Operator.
 func (s *Scan) Children() []Operator { return nil }
@@ -70,11 +92,12 @@ func (s *Scan) Source() Source { return s.src }
 // Describe implements Describer.
 func (s *Scan) Describe() string {
 	d := fmt.Sprintf("ScanExec: %s", s.name)
+	d += s.shape.describe()
 	if s.filter != nil {
 		d += " filter=" + s.filter.String()
 	}
 	if s.wm.Column >= 0 {
-		d += fmt.Sprintf(" watermark=%s - %v", s.src.Schema().Field(s.wm.Column).Name, time.Duration(s.wm.DelayMs)*time.Millisecond)
+		d += fmt.Sprintf(" watermark=%s - %v", s.Schema().Field(s.wm.Column).Name, time.Duration(s.wm.DelayMs)*time.Millisecond)
 	}
 	return d
 }
@@ -92,6 +115,15 @@ func (s *Scan) Open(ctx context.Context) error {
 	for i := range s.splitMax {
 		s.splitMax[i] = WatermarkMin
 	}
+	if r := s.restored; r != nil {
+		if len(r.splitMax) != n {
+			return fmt.Errorf("restore source %s: checkpoint has %d splits, the source now has %d", s.name, len(r.splitMax), n)
+		}
+		copy(s.splitMax, r.splitMax)
+		copy(s.splitDone, r.splitDone)
+		s.emitted, s.rowsOut = r.emitted, r.rowsOut
+		s.restored = nil
+	}
 	if err := s.src.Open(ctx); err != nil {
 		return fmt.Errorf("open source %s: %w", s.name, err)
 	}
@@ -103,6 +135,14 @@ func (s *Scan) Next(ctx context.Context) (Message, error) {
 	for len(s.pending) == 0 {
 		if s.done {
 			return EndMessage(), nil
+		}
+		if s.trigger != nil {
+			if id := s.trigger.requested(); id > s.barrier {
+				// Between two source batches: the read position and the
+				// watermarks so far are this barrier's.
+				s.barrier = id
+				return Message{Kind: MsgBarrier, Barrier: id}, nil
+			}
 		}
 		if err := s.pull(ctx); err != nil {
 			return Message{}, err
@@ -125,6 +165,15 @@ func (s *Scan) pull(ctx context.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("source %s: %w", s.name, err)
+	}
+	s.growSplits()
+	if sb.Record != nil && s.shape != nil {
+		shaped, err := s.shape.apply(s.ec, sb.Record)
+		sb.Record.Release()
+		if err != nil {
+			return fmt.Errorf("source %s: %w", s.name, err)
+		}
+		sb.Record = shaped
 	}
 	if sb.Record != nil {
 		if sb.Split < len(s.lastSeen) {
@@ -156,6 +205,23 @@ func (s *Scan) pull(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// growSplits makes room for splits a source added after Open (Kafka
+// partitions found by partition discovery; Splits never shrinks). A new
+// split has seen no event time, so it holds the watermark back until it
+// produces, finishes or goes idle, as a split does at the start.
+func (s *Scan) growSplits() {
+	n := s.src.Splits()
+	if n <= len(s.splitMax) {
+		return
+	}
+	now := s.now()
+	for len(s.splitMax) < n {
+		s.splitMax = append(s.splitMax, WatermarkMin)
+		s.splitDone = append(s.splitDone, false)
+		s.lastSeen = append(s.lastSeen, now)
+	}
 }
 
 // watermark is the minimum over unfinished splits of their event-time

@@ -98,12 +98,7 @@ func (s *SessionAggregate) OpenWindows() int { return len(s.sessions) }
 
 // Open implements Operator.
 func (s *SessionAggregate) Open(ctx context.Context) error {
-	var err error
-	if s.keyTable, err = agg.NewTable(s.ec.Mem, s.spec.keyTypes(), nil); err != nil {
-		return err
-	}
-	accKeys := append(s.spec.keyTypes(), sqltypes.BigInt)
-	if s.accTable, err = agg.NewTable(s.ec.Mem, accKeys, s.spec.Aggs); err != nil {
+	if err := s.openTables(); err != nil {
 		return err
 	}
 	return s.input.Open(ctx)
@@ -111,7 +106,7 @@ func (s *SessionAggregate) Open(ctx context.Context) error {
 
 // Next implements Operator.
 func (s *SessionAggregate) Next(ctx context.Context) (Message, error) {
-	return windowedNext(ctx, s.input, &s.pending, &s.done, s.consume, s.advance)
+	return windowedNext(ctx, s.input, &s.pending, &s.done, s.consume, s.advance, s.win.procClock(s.ec))
 }
 
 func (s *SessionAggregate) consume(m Message) error {

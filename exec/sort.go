@@ -85,6 +85,8 @@ func (s *Sort) Next(ctx context.Context) (Message, error) {
 			} else {
 				m.Release()
 			}
+		case MsgBarrier:
+			return m, nil // the buffered batches are the sort's state
 		case MsgEnd:
 			if err := s.sort(ctx); err != nil {
 				return Message{}, err

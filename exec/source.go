@@ -18,7 +18,9 @@ type Source interface {
 	// Next returns the next batch. At the end of a bounded input it returns
 	// io.EOF. The caller owns the batch.
 	Next(ctx context.Context) (SourceBatch, error)
-	// Splits is the number of splits; SourceBatch.Split is below it.
+	// Splits is the number of splits; SourceBatch.Split is below it. It
+	// may grow after Open (a Kafka source discovering partitions), never
+	// shrink; the scan checks it after every Next.
 	Splits() int
 	// Close releases resources; safe to call twice and without Open.
 	Close() error

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
+	"github.com/weirsql/weir/exec/expr"
 	"github.com/weirsql/weir/sqltypes"
 )
 
@@ -41,9 +42,31 @@ type WindowSpec struct {
 	// Lateness (TUMBLE, HOP, CUMULATE) keeps a window's state this long
 	// after it fires; late rows within it update the window's rows.
 	Lateness int64
+	// ProcTime says TimeCol holds processing time (PROCTIME()): windows
+	// close when the query's processing-time clock (expr.Context.ProcTime)
+	// passes their end, checked after each input batch and watermark,
+	// instead of on watermarks; at the end of input every window closes.
+	ProcTime bool
+}
+
+// procClock returns the clock that closes the windows: nil for event-time
+// windows, which close on watermarks.
+func (w WindowSpec) procClock(ec *expr.Context) func() int64 {
+	if !w.ProcTime {
+		return nil
+	}
+	return ec.ProcTime
 }
 
 func (w WindowSpec) String() string {
+	s := w.shape()
+	if w.ProcTime {
+		s += " proctime"
+	}
+	return s
+}
+
+func (w WindowSpec) shape() string {
 	d := func(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
 	switch w.Kind {
 	case Hop:

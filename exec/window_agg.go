@@ -48,6 +48,8 @@ type WindowAggregate struct {
 	touched       []*openWindow
 
 	late, nullTime int64
+
+	spill *spillState // nil: no memory budget
 }
 
 type openWindow struct {
@@ -55,6 +57,7 @@ type openWindow struct {
 	table      *agg.Table
 	sel        []int32 // rows of the current batch
 	fired      bool    // emitted once; kept for allowed lateness
+	spilled    bool    // some of its groups are in spilled runs
 }
 
 var _ Operator = (*WindowAggregate)(nil)
@@ -100,7 +103,7 @@ func (w *WindowAggregate) Open(ctx context.Context) error { return w.input.Open(
 
 // Next implements Operator.
 func (w *WindowAggregate) Next(ctx context.Context) (Message, error) {
-	return windowedNext(ctx, w.input, &w.pending, &w.done, w.consume, w.advance)
+	return windowedNext(ctx, w.input, &w.pending, &w.done, w.consume, w.advance, w.win.procClock(w.ec))
 }
 
 func (w *WindowAggregate) consume(m Message) error {
@@ -171,7 +174,7 @@ func (w *WindowAggregate) consume(m Message) error {
 		}
 		ow.sel = ow.sel[:0]
 	}
-	return nil
+	return w.maybeSpill()
 }
 
 // updateFired folds late rows into a window that has already been emitted
@@ -297,6 +300,13 @@ func (w *WindowAggregate) advance(wm int64) error {
 	for w.ends.Len() > 0 && w.ends[0] <= wm {
 		end := heap.Pop(&w.ends).(int64)
 		ow := w.open[end]
+		if ow.spilled {
+			if err := w.emitSpilled(ow); err != nil {
+				return err
+			}
+			w.drop(ow)
+			continue
+		}
 		rec, err := w.emit(ow)
 		if err != nil {
 			return err

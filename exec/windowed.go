@@ -6,8 +6,14 @@ import "context"
 // there is output, feeding batches to consume, closing windows on each
 // watermark (the watermark follows the rows it closes), and at the end of
 // input closing every window. Barriers pass through in order.
+//
+// Windows over processing time (procTime set: it reads the query's
+// processing-time clock) close on the clock instead of on watermarks: after
+// each batch and each watermark from the input, every window that ends at
+// or before the clock's reading closes. Event-time watermarks still pass
+// through.
 func windowedNext(ctx context.Context, input Operator, pending *[]Message, done *bool,
-	consume func(Message) error, advance func(int64) error) (Message, error) {
+	consume func(Message) error, advance func(int64) error, procTime func() int64) (Message, error) {
 	for len(*pending) == 0 {
 		if *done {
 			return EndMessage(), nil
@@ -23,8 +29,17 @@ func windowedNext(ctx context.Context, input Operator, pending *[]Message, done 
 			if err != nil {
 				return Message{}, err
 			}
+			if procTime != nil {
+				if err := advance(procTime()); err != nil {
+					return Message{}, err
+				}
+			}
 		case MsgWatermark:
-			if err := advance(m.Watermark); err != nil {
+			wm := m.Watermark
+			if procTime != nil {
+				wm = procTime()
+			}
+			if err := advance(wm); err != nil {
 				return Message{}, err
 			}
 			*pending = append(*pending, m)

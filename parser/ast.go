@@ -52,12 +52,17 @@ type CreateSource struct {
 	With        []*Option
 }
 
-// ColumnDef is one column of a CREATE SOURCE/TABLE/SINK.
+// ColumnDef is one column of a CREATE SOURCE/TABLE/SINK: a physical column
+// (`name TYPE`), a metadata column (`name TYPE METADATA ...`) or, in a
+// CREATE SOURCE/TABLE, a computed column (`name AS expr`, Flink syntax),
+// which has Computed set and no Type.
 type ColumnDef struct {
-	Pos     Pos
-	Name    Ident
-	Type    *TypeName
-	NotNull bool
+	Pos  Pos
+	Name Ident
+	Type *TypeName // nil for a computed column
+	// Computed is the expression of `name AS expr`; nil for other columns.
+	Computed Expr
+	NotNull  bool
 	// Metadata is set for `col TYPE METADATA [FROM 'key'] [VIRTUAL]`; Key is
 	// empty when FROM is omitted (the column name is the key).
 	Metadata *MetadataDef

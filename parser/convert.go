@@ -108,6 +108,10 @@ func convCreate(g *gCreate) (Statement, error) {
 		}
 		out := &CreateSink{Pos: pos, IfNotExists: s.IfNotExists, Name: name}
 		for _, c := range s.Columns {
+			if c.Computed != nil {
+				return nil, syntaxErrorf(c.Pos, "a sink cannot declare computed columns").
+					WithHint("compute the value in the query that writes to the sink")
+			}
 			cd, err := convColumnDef(c)
 			if err != nil {
 				return nil, err
@@ -130,6 +134,13 @@ func convColumnDef(g *gColumnDef) (*ColumnDef, error) {
 	name, err := convIdent(g.Name)
 	if err != nil {
 		return nil, err
+	}
+	if g.Computed != nil {
+		x, err := convExpr(g.Computed)
+		if err != nil {
+			return nil, err
+		}
+		return &ColumnDef{Pos: toPos(g.Pos), Name: name, Computed: x}, nil
 	}
 	t, err := convType(g.Type)
 	if err != nil {

@@ -364,8 +364,6 @@ func (p *production) hintFor(toks []lexer.Token, k int, exp *expectation) string
 		switch {
 		case word == "UNION" || word == "INTERSECT" || word == "EXCEPT":
 			return word + " is not supported"
-		case word == "AS" && acc["DOUBLE"] && acc["INTERVAL"]:
-			return "computed columns (name AS expression) are not supported; declare the column with a type"
 		case statementWords[word] && exp.end:
 			return `is a ";" missing before ` + word + "?"
 		case acc["ON"] && !acc[word] && joinPending(toks[:k]):

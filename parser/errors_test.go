@@ -70,8 +70,9 @@ var errorCases = []struct {
 	{"SELECT \"\" FROM t", 1, 8, `zero-length quoted identifier`, ``},
 	{"CREATE SOURCE s (a INT, WATERMARK FOR a AS a, WATERMARK FOR a AS a) WITH ()", 1, 47,
 		`a source can declare only one WATERMARK`, ``},
-	{"CREATE TABLE t (id BIGINT, pt AS PROCTIME()) WITH ()", 1, 31, `unexpected AS, expected a type`,
-		`computed columns (name AS expression) are not supported; declare the column with a type`},
+	{"CREATE SINK k (id BIGINT, pt AS PROCTIME()) WITH ()", 1, 27, `a sink cannot declare computed columns`,
+		`compute the value in the query that writes to the sink`},
+	{"CREATE TABLE t (id BIGINT, pt AS) WITH ()", 1, 33, `unexpected ")", expected an expression`, ``},
 	{"SELECT " + strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300), 1, 208,
 		`expression nested too deeply (more than 200 levels)`, ``},
 }

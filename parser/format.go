@@ -149,6 +149,11 @@ func (p *printer) ifNotExists(b bool) {
 
 func (p *printer) columnDef(c *ColumnDef) {
 	p.ident(c.Name)
+	if c.Computed != nil {
+		p.WriteString(" AS ")
+		p.expr(c.Computed, precLowest)
+		return
+	}
 	p.WriteString(" ")
 	p.typeName(c.Type)
 	if c.NotNull {

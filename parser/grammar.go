@@ -88,13 +88,16 @@ type gPrimaryKey struct {
 	Columns []*gIdent `parser:"'PRIMARY' 'KEY' '(' @@ ( ',' @@ )* ')' ( 'NOT' 'ENFORCED' )?"`
 }
 
+// gColumnDef is a declared column (`name TYPE ...`) or, in a CREATE SOURCE,
+// a computed one (`name AS expr`); convert rejects computed sink columns.
 type gColumnDef struct {
 	Pos        lexer.Position
 	Name       *gIdent    `parser:"@@"`
-	Type       *gType     `parser:"@@"`
+	Computed   *gExpr     `parser:"( 'AS' @@"`
+	Type       *gType     `parser:"| @@"`
 	NotNull    bool       `parser:"( @( 'NOT' 'NULL' ) | 'NULL' )?"`
 	PrimaryKey bool       `parser:"@( 'PRIMARY' 'KEY' ( 'NOT' 'ENFORCED' )? )?"`
-	Metadata   *gMetadata `parser:"@@?"`
+	Metadata   *gMetadata `parser:"@@? )"`
 }
 
 type gMetadata struct {

@@ -31,6 +31,11 @@ var statementCases = []struct{ src, want string }{
 		id BIGINT PRIMARY KEY NOT ENFORCED
 	) WITH ('connector' = 'kafka')`,
 		`CREATE TABLE k (partition INT METADATA VIRTUAL, "offset" BIGINT METADATA FROM 'offset' VIRTUAL, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', headers STRING METADATA, id BIGINT) WITH ('connector' = 'kafka')`},
+	{`CREATE TABLE bid (auction BIGINT, date_time TIMESTAMP(3), p_time AS PROCTIME(), ts2 AS date_time + INTERVAL '1' SECOND,
+		WATERMARK FOR ts2 AS ts2 - INTERVAL '1' SECOND, path STRING METADATA FROM 'file.path' VIRTUAL) WITH ('connector' = 'nexmark')`,
+		`CREATE TABLE bid (auction BIGINT, date_time TIMESTAMP(3), p_time AS PROCTIME(), ts2 AS date_time + INTERVAL '1' SECOND, path STRING METADATA FROM 'file.path' VIRTUAL, WATERMARK FOR ts2 AS ts2 - INTERVAL '1' SECOND) WITH ('connector' = 'nexmark')`},
+	{`create source s (a int, "b c" as (a + 1) * 2, d as case when a > 0 then 'x' end) with ()`,
+		`CREATE SOURCE s (a INT, "b c" AS (a + 1) * 2, d AS CASE WHEN a > 0 THEN 'x' END) WITH ()`},
 	{`CREATE SOURCE types (a BOOLEAN, b BOOL, c TINYINT, d SMALLINT, e INT, f INTEGER, g BIGINT, h FLOAT, i REAL, j DOUBLE, k DOUBLE PRECISION, l DECIMAL(10, 2), m NUMERIC, n VARCHAR, o VARCHAR(20), p STRING, q TEXT, r CHAR(3), s TIMESTAMP, t TIMESTAMP(3) WITH LOCAL TIME ZONE, u TIMESTAMP_LTZ(3), v DATE, w INTERVAL, x INTERVAL DAY TO SECOND(3), y TIMESTAMP WITHOUT TIME ZONE, z CHARACTER VARYING(5)) WITH ()`,
 		`CREATE SOURCE types (a BOOLEAN, b BOOL, c TINYINT, d SMALLINT, e INT, f INTEGER, g BIGINT, h FLOAT, i REAL, j DOUBLE, k DOUBLE PRECISION, l DECIMAL(10, 2), m NUMERIC, n VARCHAR, o VARCHAR(20), p STRING, q TEXT, r CHAR(3), s TIMESTAMP, t TIMESTAMP(3) WITH LOCAL TIME ZONE, u TIMESTAMP_LTZ(3), v DATE, w INTERVAL, x INTERVAL, y TIMESTAMP WITHOUT TIME ZONE, z CHARACTER VARYING(5)) WITH ()`},
 

@@ -41,6 +41,10 @@ type Window struct {
 	// LatenessMs is the allowed lateness of TUMBLE, HOP and CUMULATE
 	// windows (see Settings); 0 for none.
 	LatenessMs int64
+	// ProcTime says TimeCol is a processing-time attribute (PROCTIME()):
+	// windows close when the wall clock passes their end, not on
+	// watermarks, and every open window closes at the end of input.
+	ProcTime bool
 }
 
 func (w *Window) String() string {
@@ -51,16 +55,20 @@ func (w *Window) String() string {
 	case Cumulate:
 		return fmt.Sprintf("CUMULATE(%s, %s, %s)", w.TimeName, iv(w.Step), iv(w.Size)) + w.latenessText()
 	case Session:
-		return fmt.Sprintf("SESSION(%s, %s)", w.TimeName, iv(w.Gap))
+		return fmt.Sprintf("SESSION(%s, %s)", w.TimeName, iv(w.Gap)) + w.latenessText()
 	}
 	return fmt.Sprintf("TUMBLE(%s, %s)", w.TimeName, iv(w.Size)) + w.latenessText()
 }
 
 func (w *Window) latenessText() string {
-	if w.LatenessMs == 0 {
-		return ""
+	s := ""
+	if w.ProcTime {
+		s = " proctime"
 	}
-	return " lateness=" + formatInterval(w.LatenessMs)
+	if w.LatenessMs != 0 {
+		s += " lateness=" + formatInterval(w.LatenessMs)
+	}
+	return s
 }
 
 // AggCall is one aggregate function call of an Aggregate.

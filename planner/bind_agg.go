@@ -216,7 +216,7 @@ func bindGroupWindow(b *exprBinder, e *parser.FuncCall) (*Window, []Expr, error)
 			return nil, nil, err
 		}
 	}
-	w := &Window{TimeCol: col.Index, TimeName: col.Name}
+	w := &Window{TimeCol: col.Index, TimeName: col.Name, ProcTime: b.sc.cols[col.Index].procTime}
 	switch e.Name {
 	case "TUMBLE":
 		w.Kind, w.Size = Tumble, ms[0]
@@ -291,9 +291,12 @@ func (qb *queryBinder) bindWindowTable(t *parser.WindowTable) (Node, *scope, err
 
 // checkWatermark refuses a window over an unbounded input whose time column
 // carries no watermark: its windows would never close.
+//
+// A window over a processing-time attribute needs none: it closes on the
+// wall clock.
 func checkWatermark(input Node, w *Window, pos parser.Pos) error {
 	p := input.Props()
-	if p.Bounded || p.Watermark == w.TimeCol {
+	if p.Bounded || p.Watermark == w.TimeCol || w.ProcTime {
 		return nil
 	}
 	return errorf(ErrInvalid, pos, "%s over %s needs a watermark on %s: the input is unbounded, so its windows would never close", w.Kind, w.TimeName, w.TimeName).
@@ -401,7 +404,7 @@ func (qb *queryBinder) bindAggregation(sel *parser.Select, input Node, sc *scope
 		having = h
 	}
 
-	if ac.window != nil && ac.window.Kind != Session && qb.settings.AllowedLatenessMs > 0 {
+	if ac.window != nil && ac.window.Kind != Session && !ac.window.ProcTime && qb.settings.AllowedLatenessMs > 0 {
 		w := *ac.window
 		w.LatenessMs = qb.settings.AllowedLatenessMs
 		ac.window = &w

@@ -19,12 +19,17 @@ import (
 // scope is the set of columns an expression may name.
 type scope struct {
 	cols []scopeCol
+	// unusable, when set, is asked about a name the scope lacks; it returns
+	// the error to report when the name exists but may not be read here
+	// (a computed column inside another), or nil.
+	unusable func(ref *parser.ColumnRef) error
 }
 
 type scopeCol struct {
-	table string
-	name  string
-	typ   arrow.DataType
+	table    string
+	name     string
+	typ      arrow.DataType
+	procTime bool // a processing-time attribute (see Column.ProcTime)
 }
 
 func scopeOf(s *Schema, table string) *scope {
@@ -34,7 +39,7 @@ func scopeOf(s *Schema, table string) *scope {
 		if table != "" {
 			t = table
 		}
-		sc.cols[i] = scopeCol{table: t, name: c.Name, typ: c.Type}
+		sc.cols[i] = scopeCol{table: t, name: c.Name, typ: c.Type, procTime: c.ProcTime}
 	}
 	return sc
 }
@@ -90,6 +95,11 @@ func (sc *scope) resolve(ref *parser.ColumnRef) (int, error) {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			return 0, errorf(ErrUnknownTable, ref.Table.Pos, "%s", msg)
+		}
+	}
+	if sc.unusable != nil {
+		if err := sc.unusable(ref); err != nil {
+			return 0, err
 		}
 	}
 	var names []string

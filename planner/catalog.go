@@ -18,11 +18,59 @@ type WatermarkDef struct {
 	DelayMs int64
 }
 
+// ColumnKind says where the values of a source's column come from.
+type ColumnKind int
+
+// Column kinds.
+const (
+	// PhysicalColumn: decoded from each record by the connector's format.
+	PhysicalColumn ColumnKind = iota
+	// MetadataColumn: filled by the connector (`col TYPE METADATA [FROM
+	// 'key'] [VIRTUAL]`), such as the file a row came from.
+	MetadataColumn
+	// ComputedColumn: evaluated by the scan from the row's physical and
+	// metadata columns (`col AS expr`); the connector never sees it.
+	ComputedColumn
+)
+
+// SourceColumn is how one declared column of a source gets its values.
+type SourceColumn struct {
+	Kind ColumnKind
+	// MetadataKey is the connector's key of a MetadataColumn (the column's
+	// name when FROM is omitted); Virtual says it is read-only.
+	MetadataKey string
+	Virtual     bool
+	// Expr is a ComputedColumn's expression, bound over the source's
+	// Schema; it reads physical and metadata columns only. Text is the
+	// expression as SQL, for DESCRIBE and EXPLAIN.
+	Expr Expr
+	Text string
+}
+
+// Extras describes a metadata or computed column as in its DDL
+// ("METADATA FROM 'file.path' VIRTUAL", "AS PROCTIME()"); "" for a
+// physical column.
+func (c SourceColumn) Extras() string {
+	switch c.Kind {
+	case MetadataColumn:
+		s := "METADATA FROM '" + strings.ReplaceAll(c.MetadataKey, "'", "''") + "'"
+		if c.Virtual {
+			s += " VIRTUAL"
+		}
+		return s
+	case ComputedColumn:
+		return "AS " + c.Text
+	}
+	return ""
+}
+
 // SourceDef is a source (CREATE SOURCE / CREATE TABLE) in the catalog.
 type SourceDef struct {
-	Name      string
-	Pos       diag.Pos
-	Schema    *Schema // qualified by Name
+	Name   string
+	Pos    diag.Pos
+	Schema *Schema // every declared column, qualified by Name
+	// Columns says how each column of Schema gets its values (same order).
+	Columns   []SourceColumn
 	Watermark *WatermarkDef
 	Connector *connectors.Spec
 	Options   connectors.Options
@@ -30,6 +78,27 @@ type SourceDef struct {
 	// Table records that it was declared with CREATE TABLE (which may also
 	// be an INSERT target when its connector can be written).
 	Table bool
+}
+
+// Column returns how column i gets its values (physical when Columns does
+// not say).
+func (s *SourceDef) Column(i int) SourceColumn {
+	if i < len(s.Columns) {
+		return s.Columns[i]
+	}
+	return SourceColumn{}
+}
+
+// Physical returns the indexes (into Schema) of the physical columns, in
+// declaration order: the columns a connector's format decodes.
+func (s *SourceDef) Physical() []int {
+	var out []int
+	for i := range s.Schema.Columns {
+		if s.Column(i).Kind == PhysicalColumn {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Bounded reports whether the source ends by itself.

@@ -43,6 +43,20 @@
 // append-only or updating, bounded or not, and which column carries the
 // watermark (here none after pruning: nothing downstream needs event time).
 //
+// # Source columns
+//
+// A source's columns are physical (decoded by the connector's format),
+// metadata (`path VARCHAR METADATA FROM 'file.path'`, filled by the
+// connector) or computed (`p_time AS PROCTIME()`, bound over the physical
+// and metadata columns). SourceDef.Columns says which; the Scan lists them
+// all the same, and Compile splits them (scan.go: layout): the connector
+// gets the physical columns the scan needs and the metadata keys to fill
+// (connectors.SourceConfig), and exec.ScanShape computes the computed
+// columns from its batches before the watermark and the pushed-down
+// filter, so either may use them. A column whose value is PROCTIME() is a
+// processing-time attribute (Column.ProcTime): a window over it closes on
+// the clock (Window.ProcTime) and needs no watermark.
+//
 // # Adding a feature
 //
 // A new kind of node is a file holding the Node (Schema, Children,

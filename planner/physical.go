@@ -21,22 +21,27 @@ type Env struct {
 	// IdleTimeout excludes a source split that produced nothing for this
 	// long from its source's watermark (0: never).
 	IdleTimeout time.Duration
+	// Clock is the wall clock of processing time (PROCTIME() and the
+	// windows over it); nil means time.Now.
+	Clock func() time.Time
 }
 
 // Compile turns an optimized logical plan into physical operators. This is
 // the one place where logical nodes meet their operators.
 func Compile(n Node, env *Env) (exec.Operator, error) {
-	ec := &expr.Context{Mem: env.Mem, Now: env.Now}
+	ec := &expr.Context{Mem: env.Mem, Now: env.Now, Proc: expr.NewProcClock(env.Clock)}
 	return compile(n, env, ec)
 }
 
 func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 	switch n := n.(type) {
 	case *Scan:
+		l := n.layout()
 		src, err := n.Source.Connector.NewSource(connectors.SourceConfig{
 			Name:       n.Source.Name,
-			Schema:     n.Source.Schema.Arrow(),
-			Projection: n.Columns,
+			Schema:     l.physical,
+			Projection: l.projection,
+			Metadata:   l.metadata,
 			Options:    n.Source.Options,
 			BaseDir:    n.Source.BaseDir,
 			BatchSize:  env.BatchSize,
@@ -44,6 +49,18 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 		})
 		if err != nil {
 			return nil, &diag.Error{Pos: n.Pos, Msg: err.Error(), Kind: ErrConnector}
+		}
+		var shape *exec.ScanShape
+		if l.shaped {
+			shape = &exec.ScanShape{Names: l.names, Output: l.output, Schema: n.Schema().Arrow()}
+			for _, c := range l.computed {
+				e, err := compileExpr(c)
+				if err != nil {
+					src.Close()
+					return nil, err
+				}
+				shape.Computed = append(shape.Computed, e)
+			}
 		}
 		var filter expr.Expr
 		if n.Filter != nil {
@@ -56,7 +73,9 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 		if p := n.Props(); p.Watermark >= 0 {
 			wm = exec.WatermarkSpec{Column: p.Watermark, DelayMs: n.Source.Watermark.DelayMs, IdleTimeout: env.IdleTimeout}
 		}
-		return exec.NewScan(n.Source.Name, src, wm, filter, ec), nil
+		scan := exec.NewScan(n.Source.Name, src, wm, filter, ec)
+		scan.SetShape(shape)
+		return scan, nil
 	case *Values:
 		return exec.NewValues(n.Rows), nil
 	case *Filter:
@@ -133,7 +152,7 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 
 func windowSpec(w *Window) exec.WindowSpec {
 	kinds := map[WindowKind]exec.WindowKind{Tumble: exec.Tumble, Hop: exec.Hop, Cumulate: exec.Cumulate, Session: exec.Session}
-	return exec.WindowSpec{Kind: kinds[w.Kind], TimeCol: w.TimeCol, Size: w.Size, Slide: w.Slide, Step: w.Step, Gap: w.Gap, Lateness: w.LatenessMs}
+	return exec.WindowSpec{Kind: kinds[w.Kind], TimeCol: w.TimeCol, Size: w.Size, Slide: w.Slide, Step: w.Step, Gap: w.Gap, Lateness: w.LatenessMs, ProcTime: w.ProcTime}
 }
 
 // aggregateSpec compiles an Aggregate's keys, aggregates and filters.

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -79,7 +80,7 @@ func options(with []*parser.Option, stmtPos diag.Pos, what string) (*connectors.
 	return spec, opts, nil
 }
 
-// columns binds a column list to a schema qualified by table.
+// columns binds a sink's column list to a schema qualified by table.
 func columns(defs []*parser.ColumnDef, table string) (*Schema, error) {
 	s := &Schema{}
 	seen := map[string]bool{}
@@ -89,8 +90,8 @@ func columns(defs []*parser.ColumnDef, table string) (*Schema, error) {
 		}
 		seen[strings.ToLower(d.Name.Name)] = true
 		if d.Metadata != nil {
-			return nil, errorf(ErrUnsupported, d.Metadata.Pos, "METADATA columns are not supported yet").
-				WithHint("metadata columns arrive with the Kafka connector")
+			return nil, errorf(ErrUnsupported, d.Metadata.Pos, "a sink cannot declare METADATA columns").
+				WithHint("metadata columns belong to a CREATE SOURCE or CREATE TABLE")
 		}
 		t, err := typeFromAST(d.Type)
 		if err != nil {
@@ -99,6 +100,91 @@ func columns(defs []*parser.ColumnDef, table string) (*Schema, error) {
 		s.Columns = append(s.Columns, Column{Table: table, Name: d.Name.Name, Type: t})
 	}
 	return s, nil
+}
+
+// sourceColumns binds the column list of a CREATE SOURCE/TABLE: physical
+// and metadata columns get their declared types (a metadata key must be
+// one the connector declares, with its type), then each computed column is
+// bound over the physical and metadata columns and typed by its expression.
+func sourceColumns(defs []*parser.ColumnDef, table string, spec *connectors.Spec) (*Schema, []SourceColumn, error) {
+	schema := &Schema{Columns: make([]Column, len(defs))}
+	cols := make([]SourceColumn, len(defs))
+	seen := map[string]bool{}
+	for i, d := range defs {
+		if seen[strings.ToLower(d.Name.Name)] {
+			return nil, nil, errorf(ErrDuplicate, d.Name.Pos, "column %q is declared twice", d.Name.Name)
+		}
+		seen[strings.ToLower(d.Name.Name)] = true
+		schema.Columns[i] = Column{Table: table, Name: d.Name.Name}
+		if d.Computed != nil {
+			cols[i] = SourceColumn{Kind: ComputedColumn, Text: parser.Format(d.Computed)}
+			continue
+		}
+		t, err := typeFromAST(d.Type)
+		if err != nil {
+			return nil, nil, err
+		}
+		schema.Columns[i].Type = t
+		if m := d.Metadata; m != nil {
+			key := m.Key
+			if key == "" {
+				key = d.Name.Name
+			}
+			if err := spec.CheckMetadata(key, t); err != nil {
+				e := errorf(ErrConnector, m.Pos, "column %q: %v", d.Name.Name, err)
+				if errors.Is(err, connectors.ErrMetadataType) {
+					want, _ := spec.MetadataKey(key)
+					e.WithHint("declare it %s %s METADATA FROM '%s'", d.Name.Name, sqltypes.Name(want.Type), key)
+				}
+				return nil, nil, e
+			}
+			cols[i] = SourceColumn{Kind: MetadataColumn, MetadataKey: key, Virtual: m.Virtual}
+		}
+	}
+	// The scope of computed columns: the physical and metadata columns.
+	stored := &Schema{}
+	toFull := map[int]int{}
+	for i, c := range cols {
+		if c.Kind != ComputedColumn {
+			toFull[stored.Len()] = i
+			stored.Columns = append(stored.Columns, schema.Columns[i])
+		}
+	}
+	for i, d := range defs {
+		if d.Computed == nil {
+			continue
+		}
+		sc := scopeOf(stored, "")
+		sc.unusable = func(ref *parser.ColumnRef) error {
+			for j, c := range cols {
+				if c.Kind == ComputedColumn && nameEq(ref.Column, schema.Columns[j].Name) {
+					return errorf(ErrInvalid, ref.Column.Pos, "computed column %q cannot read computed column %q", d.Name.Name, schema.Columns[j].Name).
+						WithHint("a computed column reads physical and metadata columns only; repeat the expression of %s", schema.Columns[j].Name)
+				}
+			}
+			return nil
+		}
+		eb := &exprBinder{sc: sc, clause: "a computed column"}
+		x, err := eb.bind(d.Computed)
+		if err != nil {
+			return nil, nil, err
+		}
+		if x.Type().ID() == arrow.NULL {
+			return nil, nil, errorf(ErrType, d.Computed.Position(), "computed column %q has no type", d.Name.Name).
+				WithHint("CAST the expression to the column's type")
+		}
+		x = remap(x, toFull)
+		cols[i].Expr = x
+		schema.Columns[i].Type = x.Type()
+		schema.Columns[i].ProcTime = isProcTimeCall(x)
+	}
+	return schema, cols, nil
+}
+
+// isProcTimeCall reports whether e is PROCTIME().
+func isProcTimeCall(e Expr) bool {
+	c, ok := e.(*CallExpr)
+	return ok && c.Func.Name == "PROCTIME" && len(c.Args) == 0
 }
 
 // CreateSource adds a source (or Flink-style table) to the catalog.
@@ -116,10 +202,6 @@ func (p *Planner) CreateSource(s *parser.CreateSource, baseDir string) error {
 	if len(s.Columns) == 0 {
 		return errorf(ErrInvalid, s.Pos, "%s %s declares no columns", what, s.Name.Name)
 	}
-	schema, err := columns(s.Columns, s.Name.Name)
-	if err != nil {
-		return err
-	}
 	spec, opts, err := options(s.With, s.Pos, what)
 	if err != nil {
 		return err
@@ -128,7 +210,11 @@ func (p *Planner) CreateSource(s *parser.CreateSource, baseDir string) error {
 		return errorf(ErrConnector, s.Pos, "connector '%s' cannot be read from", spec.Name).
 			WithHint("declare it with CREATE SINK")
 	}
-	def := &SourceDef{Name: s.Name.Name, Pos: s.Pos, Schema: schema, Connector: spec, Options: opts, BaseDir: baseDir, Table: s.Table}
+	schema, cols, err := sourceColumns(s.Columns, s.Name.Name, spec)
+	if err != nil {
+		return err
+	}
+	def := &SourceDef{Name: s.Name.Name, Pos: s.Pos, Schema: schema, Columns: cols, Connector: spec, Options: opts, BaseDir: baseDir, Table: s.Table}
 	if s.Watermark != nil {
 		wm, err := bindWatermark(s.Watermark, schema)
 		if err != nil {
@@ -149,6 +235,10 @@ func bindWatermark(w *parser.WatermarkDef, schema *Schema) (*WatermarkDef, error
 	}
 	if t := schema.Columns[col].Type; t.ID() != arrow.TIMESTAMP {
 		return nil, errorf(ErrType, w.Column.Pos, "watermark column %q is %s; it must be a TIMESTAMP", w.Column.Name, sqltypes.Name(t))
+	}
+	if schema.Columns[col].ProcTime {
+		return nil, errorf(ErrInvalid, w.Column.Pos, "watermark column %q is PROCTIME(), a processing-time attribute", w.Column.Name).
+			WithHint("windows over %s close on the wall clock without a watermark; declare the watermark on an event-time column", w.Column.Name)
 	}
 	bad := func() error {
 		return errorf(ErrUnsupported, w.Expr.Position(), "watermark expression must be %s or %s - INTERVAL '...' unit", w.Column.Name, w.Column.Name)
@@ -268,7 +358,10 @@ func (p *Planner) PlanInsert(target parser.Ident, q *parser.Query) (*Plan, *Sink
 		schema = s.Schema
 	} else if s, ok := p.Catalog.Source(target.Name); ok && s.Connector.NewSink != nil {
 		t = &SinkTarget{Name: s.Name, Connector: s.Connector, Options: s.Options, BaseDir: s.BaseDir}
-		schema = s.Schema
+		var err error
+		if schema, err = writableSchema(s, target.Pos); err != nil {
+			return nil, nil, err
+		}
 	} else {
 		msg := fmt.Sprintf("unknown sink %q", target.Name)
 		if ok {
@@ -293,6 +386,24 @@ func (p *Planner) PlanInsert(target parser.Ident, q *parser.Query) (*Plan, *Sink
 		}
 	}
 	return plan, t, nil
+}
+
+// writableSchema is the schema an INSERT INTO a table writes: its physical
+// columns. Computed and VIRTUAL metadata columns are read-only and left
+// out, as in Flink; a writable metadata column is refused, since no
+// connector writes metadata yet.
+func writableSchema(s *SourceDef, pos diag.Pos) (*Schema, error) {
+	out := &Schema{}
+	for i := range s.Schema.Columns {
+		switch c := s.Column(i); {
+		case c.Kind == PhysicalColumn:
+			out.Columns = append(out.Columns, s.Schema.Columns[i])
+		case c.Kind == MetadataColumn && !c.Virtual:
+			return nil, errorf(ErrUnsupported, pos, "cannot write metadata column %q of %s: connector '%s' does not write metadata", s.Schema.Columns[i].Name, s.Name, s.Connector.Name).
+				WithHint("declare it METADATA FROM '%s' VIRTUAL (read-only)", c.MetadataKey)
+		}
+	}
+	return out, nil
 }
 
 // conformTo wraps the plan in a projection that casts and renames its

@@ -9,11 +9,22 @@ type Project struct {
 	Names []string
 }
 
-// Schema implements Node.
+// Schema implements Node. A processing-time attribute survives as a plain
+// column reference, and PROCTIME() makes one.
 func (p *Project) Schema() *Schema {
 	s := &Schema{Columns: make([]Column, len(p.Exprs))}
+	var in *Schema
 	for i, e := range p.Exprs {
 		s.Columns[i] = Column{Name: p.Names[i], Type: e.Type()}
+		switch e := e.(type) {
+		case *ColRef:
+			if in == nil {
+				in = p.Input.Schema()
+			}
+			s.Columns[i].ProcTime = e.Index < in.Len() && in.Columns[e.Index].ProcTime
+		case *CallExpr:
+			s.Columns[i].ProcTime = isProcTimeCall(e)
+		}
 	}
 	return s
 }

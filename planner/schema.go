@@ -12,6 +12,11 @@ type Column struct {
 	Table string
 	Name  string
 	Type  arrow.DataType
+	// ProcTime marks a processing-time attribute: a TIMESTAMP column whose
+	// value is PROCTIME() (a source's `col AS PROCTIME()`, or PROCTIME() in
+	// a select list), passed on unchanged by projections and filters. A
+	// window over it closes on the wall clock and needs no watermark.
+	ProcTime bool
 }
 
 // Schema is the ordered output columns of a plan node.

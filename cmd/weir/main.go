@@ -50,8 +50,10 @@ func commands() []command {
 	return []command{
 		{"run", "run the statements of a SQL file; queries stream results to standard output", cmdRun},
 		{"explain", "print the logical and physical plans of the queries in a SQL file", cmdExplain},
+		{"repl", "open the interactive SQL shell (what `weir` alone does on a terminal)", cmdRepl},
 		{"test", "run golden query files (testdata/queries) and print a diff for each failure", cmdTest},
 		{"bench", "measure throughput: `bench files` (decoding generated files), `bench nexmark` (the Nexmark queries)", cmdBench},
+		{"kafka-dev", "start a local Kafka-protocol broker (kfake) with example data, for trying the kafka connector", cmdKafkaDev},
 		{"version", "print Weir's version", cmdVersion},
 		{"help", "show this help, or `weir help COMMAND` for one command", cmdHelp},
 	}
@@ -64,7 +66,17 @@ func main() {
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	signals := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if opensShell(os.Args[1:], env) {
+		signals = signals[1:] // the shell turns Ctrl-C into cancelling the running query
+	}
+	if len(os.Args) > 1 && os.Args[1] == "run" {
+		signals = nil // run stops gracefully on the first signal (run_state.go)
+	}
+	ctx, stop := context.Background(), func() {}
+	if len(signals) > 0 {
+		ctx, stop = signal.NotifyContext(ctx, signals...)
+	}
 	code := runMain(ctx, os.Args[1:], env)
 	stop()
 	os.Exit(code)
@@ -73,9 +85,7 @@ func main() {
 func runMain(ctx context.Context, args []string, env *cliEnv) int {
 	if len(args) == 0 {
 		if env.stdinTTY {
-			fmt.Fprintln(env.stderr, "weir: the interactive shell is not available yet; run a file with `weir run FILE.sql`, or pipe statements into `weir`")
-			usage(env.stderr)
-			return exitUsage
+			return cmdRepl(ctx, nil, env)
 		}
 		return runStdin(ctx, env)
 	}
@@ -102,7 +112,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nWith no command, weir reads statements from standard input.\nRun `weir help COMMAND` for a command's options.")
+	fmt.Fprintln(w, "\nWith no command, weir opens the interactive shell on a terminal, and otherwise\nruns the statements it reads from standard input (`cat q.sql | weir`).\nRun `weir help COMMAND` for a command's options.")
 }
 
 func cmdHelp(ctx context.Context, args []string, env *cliEnv) int {
@@ -192,6 +202,7 @@ func cmdRun(ctx context.Context, args []string, env *cliEnv) int {
 	fs := newFlags("run", "FILE.sql", env)
 	format := fs.String("format", defaultFormat(env), "output format: csv, json or table (default: table on a terminal, csv otherwise)")
 	batch := fs.Int("batch-size", engine.DefaultBatchSize, "maximum rows per batch")
+	sf := addStateFlags(fs, env)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -208,8 +219,16 @@ func cmdRun(ctx context.Context, args []string, env *cliEnv) int {
 		fmt.Fprintf(env.stderr, "weir run: %v\n", err)
 		return exitUsage
 	}
+	ctx, stop, release := runSignals(ctx, env, sf)
+	defer release()
+	so, closeState, code := sf.open(pos[0], stop, env)
+	if so == nil && code != exitOK {
+		return code
+	}
+	defer closeState()
 	sess := engine.NewSession(engine.Options{
-		Stdout: env.stdout, Stderr: env.stderr, Format: *format, BatchSize: *batch, Status: env.stderrTTY,
+		Stdout: env.stdout, Stderr: env.stderr, Format: *format, BatchSize: *batch, Status: env.stderrTTY, State: so,
+		StateMemory: int64(sf.memory),
 	})
 	return report(env, sess.ExecScript(ctx, pos[0], string(src)), string(src))
 }
@@ -232,6 +251,9 @@ func report(env *cliEnv, err error, src string) int {
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(env.stderr, "weir: interrupted")
 		return 130
+	}
+	if errors.Is(err, engine.ErrStopped) {
+		return exitOK // the engine said where the checkpoint is
 	}
 	fmt.Fprintln(env.stderr, diag.Render(err, src))
 	var de *diag.Error

@@ -184,7 +184,7 @@ func TestRealProcess(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "run", filepath.Join("..", "..", "examples", "quickstart.sql"))
+	cmd := exec.Command(bin, "run", "--state-dir", t.TempDir(), filepath.Join("..", "..", "examples", "quickstart.sql"))
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/weirsql/weir/connectors"
+	"github.com/weirsql/weir/sqltypes"
 )
 
 // Spec is the file connector's registry entry.
@@ -49,7 +50,22 @@ var Spec = &connectors.Spec{
 	},
 	NewSource: NewSource,
 	NewSink:   NewSink,
+	Metadata:  metadataSpecs,
 }
+
+// metadataSpecs are the metadata keys a file source fills.
+var metadataSpecs = []connectors.MetadataSpec{
+	{Key: metaPath, Type: sqltypes.Varchar,
+		Doc: "The path of the file the row was read from, as the 'path' option names it: relative to the folder of the SQL file when 'path' is relative (Flink gives the full path)."},
+	{Key: metaLine, Type: sqltypes.BigInt,
+		Doc: "The 1-based line of the file where the row's record starts (the header of a CSV file is line 1)."},
+}
+
+// Metadata keys of file sources ('file.path' is Flink's name).
+const (
+	metaPath = "file.path"
+	metaLine = "file.line"
+)
 
 func init() { connectors.Register(Spec) }
 

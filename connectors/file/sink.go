@@ -3,6 +3,7 @@ package file
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -20,8 +21,15 @@ type Sink struct {
 	name string
 	path string
 	opts options
-	f    *os.File
+	f    *os.File // the output, or the in-progress file under checkpoints
 	enc  format.Encoder
+
+	// Under checkpoints (see sink_txn.go):
+	txn       bool
+	resumed   bool     // Recover resumed a checkpoint
+	target    *os.File // the output
+	committed int64    // its committed length
+	pending   txnState // what the last PreCommit staged
 }
 
 var _ exec.Sink = (*Sink)(nil)
@@ -47,21 +55,52 @@ func (s *Sink) Open(ctx context.Context, schema *arrow.Schema, updating bool) er
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
 		return fmt.Errorf("file sink %q: %w", s.name, err)
 	}
-	f, err := os.Create(s.path)
-	if err != nil {
-		return fmt.Errorf("file sink %q: %w", s.name, err)
+	var w io.Writer
+	if s.txn {
+		var err error
+		if w, err = s.openTxn(schema); err != nil {
+			return fmt.Errorf("file sink %q: %w", s.name, err)
+		}
+	} else {
+		f, err := os.Create(s.path)
+		if err != nil {
+			return fmt.Errorf("file sink %q: %w", s.name, err)
+		}
+		s.f, w = f, f
 	}
-	enc, err := format.NewEncoder(s.opts.format, f, schema, format.EncoderOptions{
+	enc, err := format.NewEncoder(s.opts.format, w, schema, format.EncoderOptions{
 		Updating:  updating,
 		Delimiter: s.opts.delim,
-		NoHeader:  !s.opts.header,
+		NoHeader:  !s.opts.header || s.resumed,
 	})
 	if err != nil {
-		f.Close()
+		s.closeFiles()
 		return fmt.Errorf("file sink %q: %w", s.name, err)
 	}
-	s.f, s.enc = f, enc
+	s.enc = enc
+	if s.txn {
+		if err := s.startHeader(schema); err != nil {
+			s.closeFiles()
+			return fmt.Errorf("file sink %q: %w", s.name, err)
+		}
+	}
 	return nil
+}
+
+// closeFiles closes what Open opened.
+func (s *Sink) closeFiles() error {
+	var err error
+	if s.f != nil {
+		err = s.f.Close()
+		s.f = nil
+	}
+	if s.target != nil {
+		if cerr := s.target.Close(); err == nil {
+			err = cerr
+		}
+		s.target = nil
+	}
+	return err
 }
 
 // Write encodes a batch and releases the message; other messages are
@@ -81,16 +120,32 @@ func (s *Sink) Write(ctx context.Context, msg exec.Message) error {
 }
 
 // Close flushes and closes the file; it is safe to call twice and without
-// Open.
+// Open. Under checkpoints the rows after the last commit are not the
+// output's: Close leaves them in the in-progress file (which a restart
+// drops) and removes that file when it holds none.
 func (s *Sink) Close() error {
 	if s.f == nil {
 		return nil
 	}
-	err := s.enc.Close()
-	if cerr := s.f.Close(); err == nil {
+	var err error
+	if s.txn {
+		err = s.enc.Flush()
+	} else {
+		err = s.enc.Close()
+	}
+	var staged int64 = -1
+	if s.txn {
+		if off, serr := s.f.Seek(0, io.SeekCurrent); serr == nil {
+			staged = off
+		}
+	}
+	if cerr := s.closeFiles(); err == nil {
 		err = cerr
 	}
-	s.f, s.enc = nil, nil
+	if staged == 0 {
+		os.Remove(s.stagingPath())
+	}
+	s.enc = nil
 	if err != nil {
 		return fmt.Errorf("file sink %q: close %s: %w", s.name, s.path, err)
 	}

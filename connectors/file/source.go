@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/weirsql/weir/connectors"
 	"github.com/weirsql/weir/connectors/format"
@@ -23,12 +25,17 @@ type Source struct {
 	format  string
 	skip    bool
 	decOpts format.DecoderOptions
-	schema  *arrow.Schema
+	schema  *arrow.Schema // the projected columns, then the metadata ones
+
+	metadata []connectors.MetadataColumn
+	mem      memory.Allocator
 
 	dec  format.Decoder
 	f    *os.File
 	cur  int // split of the open file
 	next int // index of the next file to open
+
+	resume *position // set by Restore, applied by Open
 
 	rows     atomic.Int64
 	bad      atomic.Int64
@@ -64,21 +71,93 @@ func NewSource(cfg connectors.SourceConfig) (exec.Source, error) {
 			fields[i] = cfg.Schema.Field(p)
 		}
 	}
+	lines := false
+	meta := &connectors.Spec{Name: "file", Metadata: metadataSpecs}
+	for _, m := range cfg.Metadata {
+		if err := meta.CheckMetadata(m.Key, m.Field.Type); err != nil {
+			return nil, fmt.Errorf("file source %q: %w", cfg.Name, err)
+		}
+		lines = lines || m.Key == metaLine
+		fields = append(fields, m.Field)
+	}
+	mem := cfg.Mem
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
 	return &Source{
-		name:   cfg.Name,
-		files:  files,
-		format: opts.format,
-		skip:   opts.skip,
-		schema: arrow.NewSchema(fields, nil),
+		name:     cfg.Name,
+		files:    files,
+		format:   opts.format,
+		skip:     opts.skip,
+		schema:   arrow.NewSchema(fields, nil),
+		metadata: cfg.Metadata,
+		mem:      mem,
 		decOpts: format.DecoderOptions{
-			Schema:     cfg.Schema,
-			Projection: cfg.Projection,
-			BatchSize:  cfg.BatchSize,
-			Mem:        cfg.Mem,
-			NoHeader:   !opts.header,
-			Delimiter:  opts.delim,
+			Schema:      cfg.Schema,
+			Projection:  cfg.Projection,
+			BatchSize:   cfg.BatchSize,
+			Mem:         cfg.Mem,
+			NoHeader:    !opts.header,
+			Delimiter:   opts.delim,
+			LineNumbers: lines,
 		},
 	}, nil
+}
+
+// withMetadata returns rec with the metadata columns appended; it takes
+// over the caller's reference to rec.
+func (s *Source) withMetadata(rec arrow.Record) arrow.Record {
+	if len(s.metadata) == 0 {
+		return rec
+	}
+	defer rec.Release()
+	n := int(rec.NumRows())
+	cols := append(make([]arrow.Array, 0, len(s.schema.Fields())), rec.Columns()...)
+	var built []arrow.Array
+	for _, m := range s.metadata {
+		var a arrow.Array
+		switch m.Key {
+		case metaPath:
+			a = repeatString(s.mem, s.files[s.cur].display, n)
+		case metaLine:
+			a = int64Array(s.mem, s.dec.LineNumbers(), n)
+		}
+		built = append(built, a)
+		cols = append(cols, a)
+	}
+	out := array.NewRecord(s.schema, cols, int64(n))
+	for _, a := range built {
+		a.Release()
+	}
+	return out
+}
+
+// repeatString builds a VARCHAR column of n copies of v.
+func repeatString(mem memory.Allocator, v string, n int) arrow.Array {
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	b.Reserve(n)
+	b.ReserveData(n * len(v))
+	for i := 0; i < n; i++ {
+		b.Append(v)
+	}
+	return b.NewArray()
+}
+
+// int64Array builds a BIGINT column of the n values vs (NULL past its end:
+// a decoder that records no line numbers).
+func int64Array(mem memory.Allocator, vs []int64, n int) arrow.Array {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.Reserve(n)
+	for i := 0; i < n; i++ {
+		if i < len(vs) {
+			b.UnsafeAppend(vs[i])
+		} else {
+			b.UnsafeAppendBoolToBitmap(false)
+		}
+	}
+	return b.NewArray()
 }
 
 // Schema is the schema of the batches: the projected columns.
@@ -99,6 +178,9 @@ func (s *Source) FirstBadRecord() *format.RecordError { return s.firstBad.Load()
 // Open opens the first file, so that a CSV header that lacks a column is
 // reported before anything runs.
 func (s *Source) Open(ctx context.Context) error {
+	if s.resume != nil {
+		return s.openAt(s.resume)
+	}
 	if s.f != nil || s.next > 0 {
 		return nil
 	}
@@ -171,7 +253,7 @@ func (s *Source) Next(ctx context.Context) (exec.SourceBatch, error) {
 					return exec.SourceBatch{}, err
 				}
 			}
-			return exec.SourceBatch{Record: rec, Split: s.cur, SplitDone: end}, nil
+			return exec.SourceBatch{Record: s.withMetadata(rec), Split: s.cur, SplitDone: end}, nil
 		case errors.Is(err, io.EOF):
 			return exec.SourceBatch{Split: s.cur, SplitDone: true}, s.closeFile()
 		case errors.As(err, &bad):

@@ -205,7 +205,7 @@ func (d *CSVDecoder) Next() (arrow.Record, error) {
 			d.b.rollback()
 			return nil, rerr
 		}
-		d.b.finishRow()
+		d.finishRow(line)
 	}
 	return d.flush()
 }

@@ -26,6 +26,9 @@ type DecoderOptions struct {
 	NoHeader bool
 	// Delimiter separates CSV fields (default ',').
 	Delimiter byte
+	// LineNumbers makes the decoder record, for each row, the 1-based line
+	// of the input where its record starts (see Decoder.LineNumbers).
+	LineNumbers bool
 }
 
 // Decoder reads text records into Arrow records of the projected columns.
@@ -45,6 +48,18 @@ type Decoder interface {
 	Reset(r io.Reader, file string) error
 	// Rows is the number of rows decoded since the decoder was made.
 	Rows() int64
+	// LineNumbers returns, with DecoderOptions.LineNumbers set, the 1-based
+	// input line where each row of the record the last Next returned
+	// starts (nil otherwise). It is valid until the next call to Next or
+	// Reset.
+	LineNumbers() []int64
+	// Offset returns the byte offset in the current input just after the
+	// last record Next consumed, and the number of lines consumed so far.
+	Offset() (offset, line int64)
+	// Resume goes on decoding the current input from a position Offset
+	// returned, with r reading the input from that offset. A CSV decoder
+	// keeps the header it read; rows not yet returned are dropped.
+	Resume(r io.Reader, offset, line int64)
 }
 
 // Formats lists the names NewDecoder and NewEncoder accept.
@@ -70,6 +85,9 @@ type decoder struct {
 	file  string
 	line  int64 // lines consumed so far
 	total int64
+	// With opts.LineNumbers: the line of each pending row, and of each row
+	// of the last record returned.
+	lines, lastLines []int64
 }
 
 func (d *decoder) init(r io.Reader, opts DecoderOptions) error {
@@ -98,6 +116,35 @@ func (d *decoder) reset(r io.Reader, file string) {
 	d.in.reset(r)
 	d.b.clear()
 	d.file, d.line = file, 0
+	d.lines, d.lastLines = d.lines[:0], d.lastLines[:0]
+}
+
+// finishRow completes the current row, whose record starts at line.
+func (d *decoder) finishRow(line int64) {
+	d.b.finishRow()
+	if d.opts.LineNumbers {
+		d.lines = append(d.lines, line)
+	}
+}
+
+// LineNumbers returns the input line of each row of the last record.
+func (d *decoder) LineNumbers() []int64 {
+	if !d.opts.LineNumbers {
+		return nil
+	}
+	return d.lastLines
+}
+
+// Offset implements Decoder.
+func (d *decoder) Offset() (offset, line int64) { return d.in.offset(), d.line }
+
+// Resume implements Decoder.
+func (d *decoder) Resume(r io.Reader, offset, line int64) {
+	d.in.reset(r)
+	d.in.base = offset
+	d.b.clear()
+	d.line = line
+	d.lines, d.lastLines = d.lines[:0], d.lastLines[:0]
 }
 
 // Schema is the schema of the records the decoder returns.
@@ -112,6 +159,9 @@ func (d *decoder) flush() (arrow.Record, error) {
 		return nil, io.EOF
 	}
 	d.total += int64(d.b.rows)
+	if d.opts.LineNumbers {
+		d.lines, d.lastLines = d.lastLines[:0], d.lines
+	}
 	return d.b.flush(), nil
 }
 

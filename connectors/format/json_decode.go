@@ -97,7 +97,7 @@ func (d *JSONDecoder) Next() (arrow.Record, error) {
 			return nil, rerr
 		}
 		if !blank {
-			d.b.finishRow()
+			d.finishRow(d.line)
 		}
 	}
 	return d.flush()

@@ -20,14 +20,18 @@ type chunkReader struct {
 	eof  bool
 	err  error // a read error other than io.EOF, returned once the buffer drains
 	scan int   // bytes after pos already searched for a newline
+	base int64 // input offset of buf[0]
 }
 
 func (c *chunkReader) reset(r io.Reader) {
 	if c.buf == nil {
 		c.buf = make([]byte, readBufSize)
 	}
-	c.r, c.pos, c.end, c.eof, c.err, c.scan = r, 0, 0, false, nil, 0
+	c.r, c.pos, c.end, c.eof, c.err, c.scan, c.base = r, 0, 0, false, nil, 0, 0
 }
+
+// offset is the input offset of the first byte not consumed.
+func (c *chunkReader) offset() int64 { return c.base + int64(c.pos) }
 
 // fill moves the unconsumed bytes to the front, growing the buffer when
 // they fill it, and reads more. It returns an error only for a failed read.
@@ -38,6 +42,7 @@ func (c *chunkReader) fill() error {
 	if c.pos > 0 {
 		copy(c.buf, c.buf[c.pos:c.end])
 		c.end -= c.pos
+		c.base += int64(c.pos)
 		c.pos = 0
 	}
 	if c.end == len(c.buf) {

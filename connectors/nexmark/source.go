@@ -73,6 +73,9 @@ func NewSource(cfg connectors.SourceConfig) (exec.Source, error) {
 	if cfg.Schema == nil {
 		return nil, fmt.Errorf("nexmark source %q: no schema", cfg.Name)
 	}
+	if len(cfg.Metadata) > 0 {
+		return nil, fmt.Errorf("nexmark source %q: %w '%s': the generator has no metadata", cfg.Name, connectors.ErrUnknownMetadata, cfg.Metadata[0].Key)
+	}
 	t := opts.table
 	declared := make([]int, cfg.Schema.NumFields())
 	for i, f := range cfg.Schema.Fields() {

@@ -6,6 +6,7 @@
 package stdout
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -60,6 +61,15 @@ type Sink struct {
 	// so that Close prints the latest row of every key.
 	view   *exec.Changelog
 	schema *arrow.Schema
+
+	// Under checkpoints (see txn.go): output waits in pending until its
+	// checkpoint commits.
+	txn          bool
+	pending      bytes.Buffer
+	mark         int  // pending bytes of the last pre-commit
+	wrote        bool // a batch has been written (so the header is out)
+	headerDone   bool // a resumed checkpoint had printed the header
+	restoredView arrow.Record
 }
 
 var _ exec.Sink = (*Sink)(nil)
@@ -101,12 +111,27 @@ func (s *Sink) Open(ctx context.Context, schema *arrow.Schema, updating bool) er
 		s.view = exec.NewChangelog(s.mem, schema)
 		s.schema = schema
 		updating = false
+		if s.restoredView != nil {
+			s.view.Add(s.restoredView, nil)
+			s.restoredView = nil
+		}
 	}
-	enc, err := format.NewEncoder(s.format, s.w, schema, format.EncoderOptions{Updating: updating})
+	var w io.Writer = s.w
+	if s.txn {
+		w = &s.pending
+	}
+	enc, err := format.NewEncoder(s.format, w, schema, format.EncoderOptions{Updating: updating, NoHeader: s.headerDone})
 	if err != nil {
 		return fmt.Errorf("stdout sink %q: %w", s.name, err)
 	}
 	s.enc = enc
+	if s.txn && s.format == "csv" && !s.headerDone {
+		// The header goes out with the first checkpoint, rows or not, so
+		// that a stopped and resumed query prints it once.
+		if err := s.writeHeader(schema); err != nil {
+			return fmt.Errorf("stdout sink %q: %w", s.name, err)
+		}
+	}
 	return nil
 }
 
@@ -120,6 +145,7 @@ func (s *Sink) Write(ctx context.Context, msg exec.Message) error {
 	if s.enc == nil {
 		return fmt.Errorf("stdout sink %q: write before open", s.name)
 	}
+	s.wrote = true
 	if s.view != nil {
 		s.view.Add(msg.Batch, msg.Ops)
 		msg.Batch, msg.Ops = nil, nil
@@ -137,10 +163,22 @@ func (s *Sink) Write(ctx context.Context, msg exec.Message) error {
 // Close prints what ends the output (a table's row count) and flushes; it
 // is safe to call twice and without Open.
 func (s *Sink) Close() error {
+	if s.restoredView != nil {
+		s.restoredView.Release()
+		s.restoredView = nil
+	}
 	if s.enc == nil {
 		return nil
 	}
 	var err error
+	if s.txn {
+		err = s.closeTxn()
+		s.enc = nil
+		if err != nil {
+			return fmt.Errorf("stdout sink %q: %w", s.name, err)
+		}
+		return nil
+	}
 	if s.view != nil {
 		err = s.printView()
 	}

@@ -25,8 +25,9 @@ type accumulator interface {
 	// groups[k]. The rows listed are not NULL and pass the FILTER; seq is
 	// the arrival number of the batch's row 0 (FIRST_VALUE, LAST_VALUE).
 	add(s *scratch, rows []int32, groups []uint32, arg arrow.Array, seq int64) error
-	// merge folds group src's state into group dst.
-	merge(dst, src uint32) error
+	// mergeFrom folds group src of o, an accumulator of the same aggregate
+	// (a itself, or one of another table), into group dst.
+	mergeFrom(o accumulator, dst, src uint32) error
 	// build returns the results of the listed groups.
 	build(mem memory.Allocator, groups []uint32) (arrow.Array, error)
 	// reset drops every group, keeping the space.
@@ -172,8 +173,9 @@ func (a *countAcc) add(_ *scratch, _ []int32, groups []uint32, _ arrow.Array, _ 
 	return nil
 }
 
-func (a *countAcc) merge(dst, src uint32) error {
-	a.c[dst] += a.c[src]
+func (a *countAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*countAcc)
+	a.c[dst] += o.c[src]
 	return nil
 }
 
@@ -218,9 +220,10 @@ func (a *sumIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 	return nil
 }
 
-func (a *sumIntAcc[T]) merge(dst, src uint32) error {
-	if a.has.get(src) {
-		a.s[dst] += a.s[src]
+func (a *sumIntAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*sumIntAcc[T])
+	if o.has.get(src) {
+		a.s[dst] += o.s[src]
 		a.has.set(dst)
 	}
 	return nil
@@ -262,9 +265,10 @@ func (a *sumFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arro
 	return nil
 }
 
-func (a *sumFloatAcc[T]) merge(dst, src uint32) error {
-	if a.has.get(src) {
-		a.s[dst] += a.s[src]
+func (a *sumFloatAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*sumFloatAcc[T])
+	if o.has.get(src) {
+		a.s[dst] += o.s[src]
 		a.has.set(dst)
 	}
 	return nil
@@ -315,11 +319,12 @@ func (a *sumDecAcc) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Arr
 	return nil
 }
 
-func (a *sumDecAcc) merge(dst, src uint32) error {
-	if !a.has.get(src) {
+func (a *sumDecAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*sumDecAcc)
+	if !o.has.get(src) {
 		return nil
 	}
-	v := a.s[dst].Add(a.s[src])
+	v := a.s[dst].Add(o.s[src])
 	if v.Greater(decMax) || v.Less(decMin) {
 		return a.overflow()
 	}
@@ -364,11 +369,12 @@ func (a *avgIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 	return nil
 }
 
-func (a *avgIntAcc[T]) merge(dst, src uint32) error {
-	l, c := bits.Add64(a.lo[dst], a.lo[src], 0)
+func (a *avgIntAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*avgIntAcc[T])
+	l, c := bits.Add64(a.lo[dst], o.lo[src], 0)
 	a.lo[dst] = l
-	a.hi[dst] += a.hi[src] + int64(c)
-	a.cnt[dst] += a.cnt[src]
+	a.hi[dst] += o.hi[src] + int64(c)
+	a.cnt[dst] += o.cnt[src]
 	return nil
 }
 
@@ -420,9 +426,10 @@ func (a *avgFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arro
 	return nil
 }
 
-func (a *avgFloatAcc[T]) merge(dst, src uint32) error {
-	a.s[dst] += a.s[src]
-	a.cnt[dst] += a.cnt[src]
+func (a *avgFloatAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*avgFloatAcc[T])
+	a.s[dst] += o.s[src]
+	a.cnt[dst] += o.cnt[src]
 	return nil
 }
 
@@ -469,11 +476,12 @@ func (a *avgDecAcc) add(s *scratch, rows []int32, groups []uint32, arg arrow.Arr
 	return nil
 }
 
-func (a *avgDecAcc) merge(dst, src uint32) error {
-	if err := a.sumDecAcc.merge(dst, src); err != nil {
+func (a *avgDecAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*avgDecAcc)
+	if err := a.sumDecAcc.mergeFrom(&o.sumDecAcc, dst, src); err != nil {
 		return err
 	}
-	a.cnt[dst] += a.cnt[src]
+	a.cnt[dst] += o.cnt[src]
 	return nil
 }
 

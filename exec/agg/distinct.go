@@ -23,11 +23,15 @@ func newDistinctSet(arg arrow.DataType) (*distinctSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	gcol := &intCol[uint32]{}
+	gcol := &intCol[uint32]{fixedStore[uint32]{typ: arrow.PrimitiveTypes.Uint32}}
 	return &distinctSet{ht: hashTable{cols: []keyCol{gcol, vcol}}, gcol: gcol, vcol: vcol}, nil
 }
 
-func (d *distinctSet) grow(n int) { d.head = extendZero(d.head, n) }
+func (d *distinctSet) grow(n int) {
+	if n > len(d.head) {
+		d.head = extendZero(d.head, n)
+	}
+}
 
 // filter returns the rows among rows (nil: 0..len(groups)-1) of arg whose
 // value is new to its group, and their groups, adding them to the set. The

@@ -225,9 +225,10 @@ func hllTau(x float64) float64 {
 	}
 }
 
-func (a *hllAcc) merge(dst, src uint32) error {
-	if dst != src {
-		a.sk[dst] = hllMerge(a.sk[dst], a.sk[src])
+func (a *hllAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*hllAcc)
+	if o != a || dst != src {
+		a.sk[dst] = hllMerge(a.sk[dst], o.sk[src])
 	}
 	return nil
 }

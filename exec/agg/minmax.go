@@ -117,11 +117,12 @@ func (a *minMaxAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 	return nil
 }
 
-func (a *minMaxAcc[T]) merge(dst, src uint32) error {
-	if !a.has.get(src) {
+func (a *minMaxAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*minMaxAcc[T])
+	if !o.has.get(src) {
 		return nil
 	}
-	v, cur := a.vals[src], a.vals[dst]
+	v, cur := o.vals[src], a.vals[dst]
 	if (a.max && (v > cur || v != v || negZeroBelow(cur, v))) || (!a.max && (v < cur || cur != cur || negZeroBelow(v, cur))) {
 		a.vals[dst] = v
 	}
@@ -164,9 +165,10 @@ func (a *minMaxDecAcc) offer(g uint32, v decimal128.Num) {
 	}
 }
 
-func (a *minMaxDecAcc) merge(dst, src uint32) error {
-	if a.has.get(src) {
-		a.offer(dst, a.vals[src])
+func (a *minMaxDecAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*minMaxDecAcc)
+	if o.has.get(src) {
+		a.offer(dst, o.vals[src])
 	}
 	return nil
 }
@@ -211,9 +213,10 @@ func (a *minMaxBoolAcc) offer(g uint32, v bool) {
 	}
 }
 
-func (a *minMaxBoolAcc) merge(dst, src uint32) error {
-	if a.has.get(src) {
-		a.offer(dst, a.vals[src])
+func (a *minMaxBoolAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*minMaxBoolAcc)
+	if o.has.get(src) {
+		a.offer(dst, o.vals[src])
 	}
 	return nil
 }
@@ -260,10 +263,11 @@ func (a *minMaxStrAcc) offer(g uint32, v []byte) {
 	}
 }
 
-func (a *minMaxStrAcc) merge(dst, src uint32) error {
+func (a *minMaxStrAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*minMaxStrAcc)
 	a.arena.compact()
-	if a.has.get(src) {
-		a.offer(dst, a.arena.get(src))
+	if o.has.get(src) {
+		a.offer(dst, o.arena.get(src))
 	}
 	return nil
 }
@@ -316,10 +320,11 @@ func (a *firstLastAcc[T]) add(s *scratch, rows []int32, groups []uint32, arg arr
 	return nil
 }
 
-func (a *firstLastAcc[T]) merge(dst, src uint32) error {
-	if takeSeq(a.last, a.seq[dst], a.seq[src]) {
-		a.vals[dst] = a.vals[src]
-		a.seq[dst] = a.seq[src]
+func (a *firstLastAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*firstLastAcc[T])
+	if takeSeq(a.last, a.seq[dst], o.seq[src]) {
+		a.vals[dst] = o.vals[src]
+		a.seq[dst] = o.seq[src]
 	}
 	return nil
 }
@@ -387,11 +392,12 @@ func (a *firstLastStrAcc) add(_ *scratch, rows []int32, groups []uint32, arg arr
 	return nil
 }
 
-func (a *firstLastStrAcc) merge(dst, src uint32) error {
+func (a *firstLastStrAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*firstLastStrAcc)
 	a.arena.compact()
-	if takeSeq(a.last, a.seq[dst], a.seq[src]) {
-		a.arena.set(dst, a.arena.get(src))
-		a.seq[dst] = a.seq[src]
+	if takeSeq(a.last, a.seq[dst], o.seq[src]) {
+		a.arena.set(dst, o.arena.get(src))
+		a.seq[dst] = o.seq[src]
 	}
 	return nil
 }

@@ -270,7 +270,7 @@ func (t *Table) Merge(dst, src uint32) {
 		if a.dist != nil {
 			err = t.mergeDistinct(a, dst, src)
 		} else {
-			err = a.acc.merge(dst, src)
+			err = a.acc.mergeFrom(a.acc, dst, src)
 		}
 		if err != nil {
 			t.err = err
@@ -281,26 +281,7 @@ func (t *Table) Merge(dst, src uint32) {
 
 // mergeDistinct feeds src's distinct values to dst through dst's set.
 func (t *Table) mergeDistinct(a *aggregate, dst, src uint32) error {
-	a.dist.grow(t.n)
-	vals, err := a.dist.values(t.mem, src)
-	if err != nil {
-		return err
-	}
-	defer vals.Release()
-	if vals.Len() == 0 {
-		return nil
-	}
-	gs := make([]uint32, vals.Len())
-	for i := range gs {
-		gs[i] = dst
-	}
-	s := getScratch()
-	defer putScratch(s)
-	rows, gs := a.dist.filter(s, nil, gs, vals)
-	if len(gs) == 0 {
-		return nil
-	}
-	return a.acc.add(s, rows, gs, vals, 0)
+	return t.mergeDistinctFrom(a, a, dst, src)
 }
 
 // Results returns, for the listed groups in that order, the key columns

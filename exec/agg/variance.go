@@ -70,20 +70,21 @@ func welford[T number](a *varAcc, rows []int32, groups []uint32, in []T) {
 	}
 }
 
-func (a *varAcc) merge(dst, src uint32) error {
-	nb := a.n[src]
+func (a *varAcc) mergeFrom(other accumulator, dst, src uint32) error {
+	o := other.(*varAcc)
+	nb := o.n[src]
 	if nb == 0 {
 		return nil
 	}
 	na := a.n[dst]
 	if na == 0 {
-		a.n[dst], a.mean[dst], a.m2[dst] = nb, a.mean[src], a.m2[src]
+		a.n[dst], a.mean[dst], a.m2[dst] = nb, o.mean[src], o.m2[src]
 		return nil
 	}
 	n := float64(na + nb)
-	d := a.mean[src] - a.mean[dst]
+	d := o.mean[src] - a.mean[dst]
 	a.mean[dst] += d * float64(nb) / n
-	a.m2[dst] += a.m2[src] + d*d*float64(na)*float64(nb)/n
+	a.m2[dst] += o.m2[src] + d*d*float64(na)*float64(nb)/n
 	a.n[dst] = na + nb
 	return nil
 }

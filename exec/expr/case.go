@@ -24,6 +24,12 @@ type caseExpr struct {
 	whens []When
 	els   Expr // nil: ELSE NULL
 	typ   arrow.DataType
+	// switchOn is set when every condition is `switchOn = keys[k]` with a
+	// constant string (CASE WHEN lower(c) = 'a' THEN ... WHEN lower(c) =
+	// 'b' ...): the expression is then evaluated once per batch, not once
+	// per arm.
+	switchOn Expr
+	keys     []string
 }
 
 var _ Expr = (*caseExpr)(nil)
@@ -90,7 +96,72 @@ func NewCase(whens []When, els Expr) (Expr, error) {
 		}
 		return NewLiteral(scalar.MakeNullScalar(typ)), nil
 	}
+	e.detectSwitch()
 	return e, nil
+}
+
+// detectSwitch sets switchOn and keys when every condition compares one
+// string expression with a different constant.
+func (e *caseExpr) detectSwitch() {
+	if len(e.whens) < 2 {
+		return
+	}
+	var on Expr
+	keys := make([]string, 0, len(e.whens))
+	for _, w := range e.whens {
+		c, ok := w.Cond.(*compareExpr)
+		if !ok || c.op != Eq || c.kind != physStr {
+			return
+		}
+		x, lit := c.l, c.r
+		if _, isLit := IsLiteral(x); isLit {
+			x, lit = lit, x
+		}
+		s, ok := IsLiteral(lit)
+		if !ok || !s.IsValid() {
+			return
+		}
+		if _, isLit := IsLiteral(x); isLit {
+			return
+		}
+		if on == nil {
+			on = x
+		} else if x.String() != on.String() || !arrow.TypeEqual(x.DataType(), on.DataType()) {
+			return
+		}
+		keys = append(keys, litString(s))
+	}
+	e.switchOn, e.keys = on, keys
+}
+
+// switchAssign evaluates switchOn once and sets assign[i] to the first arm
+// whose key equals row i's value; it returns the rows no arm takes.
+func (e *caseExpr) switchAssign(ctx *Context, batch arrow.Record, assign []int16) ([]int32, error) {
+	x, err := evalArray(ctx, e.switchOn, batch)
+	if err != nil {
+		return nil, err
+	}
+	defer x.Release()
+	sa := newStrArg(operand{arr: x})
+	remaining := make([]int32, 0, len(assign))
+	for i := range assign {
+		v, ok := sa.get(i)
+		k := -1
+		if ok {
+			for j, key := range e.keys {
+				if v == key {
+					k = j
+					break
+				}
+			}
+		}
+		if k < 0 {
+			remaining = append(remaining, int32(i))
+			continue
+		}
+		assign[i] = int16(k)
+	}
+	return remaining, nil
 }
 
 // coerceBool checks that e is BOOLEAN, casting a bare NULL.
@@ -137,10 +208,41 @@ func (e *caseExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 	for i := range assign {
 		assign[i] = -1
 	}
-	var remaining []int32 // nil: every row
-	left := n
+	var (
+		remaining []int32
+		err       error
+	)
+	if e.switchOn != nil {
+		remaining, err = e.switchAssign(ctx, batch, assign)
+	} else {
+		remaining, err = e.condAssign(ctx, batch, assign)
+	}
+	if err != nil {
+		return nil, err
+	}
+	left := len(remaining)
+	results := make([]Expr, len(e.whens), len(e.whens)+1)
 	for k, w := range e.whens {
-		if left == 0 {
+		results[k] = w.Result
+	}
+	if e.els != nil && left > 0 {
+		results = append(results, e.els)
+		for _, r := range remaining {
+			assign[r] = int16(len(e.whens))
+		}
+	}
+	return evalBranches(ctx, batch, e.typ, results, assign)
+}
+
+// condAssign evaluates the conditions in order, each on the rows no earlier
+// arm took (a condition that cannot fail on the whole batch, which is
+// cheaper than selecting rows), sets assign[i] to the arm row i takes and
+// returns the rows no arm takes.
+func (e *caseExpr) condAssign(ctx *Context, batch arrow.Record, assign []int16) ([]int32, error) {
+	n := len(assign)
+	var remaining []int32 // nil: every row
+	for k, w := range e.whens {
+		if remaining != nil && len(remaining) == 0 {
 			break
 		}
 		compact := remaining != nil && canFail(w.Cond)
@@ -180,19 +282,8 @@ func (e *caseExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 			remaining = kept
 		}
 		cond.Release()
-		left = len(remaining)
 	}
-	results := make([]Expr, len(e.whens), len(e.whens)+1)
-	for k, w := range e.whens {
-		results[k] = w.Result
-	}
-	if e.els != nil && left > 0 {
-		results = append(results, e.els)
-		for _, r := range remaining {
-			assign[r] = int16(len(e.whens))
-		}
-	}
-	return evalBranches(ctx, batch, e.typ, results, assign)
+	return remaining, nil
 }
 
 // evalBranches evaluates results[k] for the rows with assign[row] == k and
@@ -232,7 +323,7 @@ func evalBranches(ctx *Context, batch arrow.Record, typ arrow.DataType, results 
 					pos[i] = 0
 				}
 			}
-		case !canFail(res):
+		case !canFail(res) && !isCostly(res):
 			srcs[k], err = res.Eval(ctx, batch)
 			for i, a := range assign {
 				if int(a) == k {

@@ -43,6 +43,27 @@ func canFail(e Expr) bool {
 	return false
 }
 
+// isCostly reports whether e calls a costly function (a regular
+// expression): evaluating it on rows that do not need it costs more than
+// selecting the rows that do, so CASE evaluates such a branch only on the
+// rows that take it, and AND and OR evaluate such a side only where the
+// other side does not decide.
+func isCostly(e Expr) bool {
+	if f, ok := e.(*funcExpr); ok && f.costly {
+		return true
+	}
+	n, ok := e.(node)
+	if !ok {
+		return false
+	}
+	for _, c := range n.children() {
+		if isCostly(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // markColumns sets used[i] for every column index e reads. It returns false
 // when it meets a node it cannot see into (all columns must be assumed).
 func markColumns(e Expr, used []bool) bool {

@@ -32,9 +32,22 @@ func init() {
 // map that lives for one evaluation (see get).
 type regexCache struct {
 	fixed *regexp.Regexp
+	// fast matches fixed without the regexp engine when the pattern is
+	// simple enough (see regexp_fast.go); nil otherwise.
+	fast *fastRegex
 	// required is a literal every match of fixed contains ("" if none is
 	// known): text without it cannot match, which skips the regexp engine.
 	required string
+}
+
+// mark flags a regular-expression function node as costly (see isCostly)
+// unless its pattern takes the fast matcher, which costs less than
+// selecting the rows that need it.
+func (c *regexCache) mark(e Expr) Expr {
+	if c.fast != nil {
+		return e
+	}
+	return markCostly(e)
 }
 
 // newRegexCache compiles a literal pattern argument now.
@@ -46,6 +59,7 @@ func newRegexCache(name string, pattern Expr) (*regexCache, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		c.fixed = re
+		c.fast = compileFast(re.String())
 		c.required = requiredLiteral(re.String())
 	}
 	return c, nil
@@ -91,19 +105,29 @@ func newRegexpExtract(args []Expr, ret arrow.DataType) (Expr, error) {
 			}
 		}
 	}
-	return newFunc("REGEXP_EXTRACT", args, ret, rc.fixed == nil, func(ctx *Context, ops []operand, n int) (arrow.Array, error) {
+	e := rc.mark(newFunc("REGEXP_EXTRACT", args, ret, rc.fixed == nil, func(ctx *Context, ops []operand, n int) (arrow.Array, error) {
 		s, p := newStrArg(ops[0]), newStrArg(ops[1])
 		group := numArg[int64]{isConst: true}
 		if len(ops) == 3 {
 			group = newNumArg[int64](ops[2])
 		}
 		local := map[string]*regexp.Regexp{}
+		var caps []int
+		if rc.fast != nil {
+			caps = make([]int, 2*(rc.fast.ncap+1))
+		}
 		return buildStr(ctx.Mem, n, func(i int, dst []byte) ([]byte, bool, error) {
 			v, ok1 := s.get(i)
 			pat, ok2 := p.get(i)
 			g, ok3 := group.get(i)
 			if !ok1 || !ok2 || !ok3 {
 				return dst, false, nil
+			}
+			if rc.fast != nil {
+				if g < 0 || g > int64(rc.fast.ncap) || !rc.fast.find(v, caps) || caps[2*g] < 0 {
+					return dst, false, nil
+				}
+				return append(dst, v[caps[2*g]:caps[2*g+1]]...), true, nil
 			}
 			re, err := rc.get(local, pat)
 			if err != nil {
@@ -121,7 +145,25 @@ func newRegexpExtract(args []Expr, ret arrow.DataType) (Expr, error) {
 			}
 			return append(dst, v[m[2*g]:m[2*g+1]]...), true, nil
 		})
-	}), nil
+	}))
+	if f, ok := e.(*funcExpr); ok && rc.fast != nil {
+		// IS [NOT] NULL: whether the group matched, without copying it.
+		f.nullness = func(ctx *Context, ops []operand, n int, notNull bool) (arrow.Array, error) {
+			s := newStrArg(ops[0])
+			group := numArg[int64]{isConst: true}
+			if len(ops) == 3 {
+				group = newNumArg[int64](ops[2])
+			}
+			caps := make([]int, 2*(rc.fast.ncap+1))
+			return buildBool(ctx.Mem, n, func(i int) (bool, bool, error) {
+				v, ok1 := s.get(i)
+				g, ok2 := group.get(i)
+				found := ok1 && ok2 && g >= 0 && g <= int64(rc.fast.ncap) && rc.fast.find(v, caps) && caps[2*g] >= 0
+				return found == notNull, true, nil
+			})
+		}
+	}
+	return e, nil
 }
 
 // javaReplacement converts a Java replacement string ($1, \$) to Go's
@@ -164,7 +206,9 @@ func newRegexpReplace(args []Expr, ret arrow.DataType) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newFunc("REGEXP_REPLACE", args, ret, rc.fixed == nil, func(ctx *Context, ops []operand, n int) (arrow.Array, error) {
+	// Replacing always runs the regexp engine (the fast matcher finds one
+	// match, not all), so it is costly whatever the pattern.
+	return markCostly(newFunc("REGEXP_REPLACE", args, ret, rc.fixed == nil, func(ctx *Context, ops []operand, n int) (arrow.Array, error) {
 		ss := strArgs(ops)
 		local := map[string]*regexp.Regexp{}
 		var lastRepl, lastTmpl string
@@ -191,7 +235,7 @@ func newRegexpReplace(args []Expr, ret arrow.DataType) (Expr, error) {
 			}
 			return append(dst, v[last:]...), true, nil
 		})
-	}), nil
+	})), nil
 }
 
 func newRegexp(args []Expr, ret arrow.DataType) (Expr, error) {
@@ -199,14 +243,21 @@ func newRegexp(args []Expr, ret arrow.DataType) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newFunc("REGEXP", args, ret, rc.fixed == nil, func(ctx *Context, ops []operand, n int) (arrow.Array, error) {
+	return rc.mark(newFunc("REGEXP", args, ret, rc.fixed == nil, func(ctx *Context, ops []operand, n int) (arrow.Array, error) {
 		ss := strArgs(ops)
 		local := map[string]*regexp.Regexp{}
+		var caps []int
+		if rc.fast != nil {
+			caps = make([]int, 2*(rc.fast.ncap+1))
+		}
 		return buildBool(ctx.Mem, n, func(i int) (bool, bool, error) {
 			v, ok1 := ss[0].get(i)
 			pat, ok2 := ss[1].get(i)
 			if !ok1 || !ok2 {
 				return false, false, nil
+			}
+			if rc.fast != nil {
+				return rc.fast.find(v, caps), true, nil
 			}
 			re, err := rc.get(local, pat)
 			if err != nil {
@@ -214,7 +265,7 @@ func newRegexp(args []Expr, ret arrow.DataType) (Expr, error) {
 			}
 			return re.MatchString(v), true, nil
 		})
-	}), nil
+	})), nil
 }
 
 // requiredLiteral returns the longest case-sensitive literal that every

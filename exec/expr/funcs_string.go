@@ -10,7 +10,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 
+	"github.com/weirsql/weir/internal/arrowbuf"
 	"github.com/weirsql/weir/sqltypes"
 )
 
@@ -18,9 +21,9 @@ func init() {
 	vc, in := sqltypes.Varchar, sqltypes.Int
 	register(
 		&Func{Name: "LOWER", Doc: "LOWER(s) → VARCHAR: s in lower case.",
-			Resolve: sig("LOWER", vc, 1, false, kStr), New: strMap("LOWER", appendLower)},
+			Resolve: sig("LOWER", vc, 1, false, kStr), New: caseMap("LOWER", appendLower, 'A', 'Z')},
 		&Func{Name: "UPPER", Doc: "UPPER(s) → VARCHAR: s in upper case.",
-			Resolve: sig("UPPER", vc, 1, false, kStr), New: strMap("UPPER", appendUpper)},
+			Resolve: sig("UPPER", vc, 1, false, kStr), New: caseMap("UPPER", appendUpper, 'a', 'z')},
 		&Func{Name: "INITCAP", Doc: "INITCAP(s) → VARCHAR: s with the first letter of each word (run of letters and digits) in upper case and the rest in lower case.",
 			Resolve: sig("INITCAP", vc, 1, false, kStr), New: strMap("INITCAP", appendInitcap)},
 		&Func{Name: "REVERSE", Doc: "REVERSE(s) → VARCHAR: the characters of s in reverse order.",
@@ -80,6 +83,69 @@ func strMap(name string, f func(dst []byte, s string) []byte) newFn {
 			})
 		}), nil
 	}
+}
+
+// caseMap is LOWER or UPPER: f per value, or, when the batch's text is all
+// ASCII, one pass over its bytes that flips the case of lo..hi and keeps
+// the offsets and validity (shared with the input, not copied).
+func caseMap(name string, f func(dst []byte, s string) []byte, lo, hi byte) newFn {
+	perValue := strMap(name, f)
+	return func(args []Expr, ret arrow.DataType) (Expr, error) {
+		e, err := perValue(args, ret)
+		if err != nil {
+			return nil, err
+		}
+		fe, ok := e.(*funcExpr)
+		if !ok {
+			return e, nil // folded
+		}
+		slow := fe.k
+		fe.k = func(ctx *Context, ops []operand, n int) (arrow.Array, error) {
+			if a, ok := ops[0].arr.(*array.String); ok {
+				if out, ok := asciiCaseMap(ctx.Mem, a, lo, hi); ok {
+					return out, nil
+				}
+			}
+			return slow(ctx, ops, n)
+		}
+		return fe, nil
+	}
+}
+
+// asciiCaseMap flips the case of the bytes lo..hi of a, if its text is all
+// ASCII (false otherwise).
+func asciiCaseMap(mem memory.Allocator, a *array.String, lo, hi byte) (arrow.Array, bool) {
+	d := a.Data()
+	offs := a.ValueOffsets()
+	if len(offs) == 0 {
+		return nil, false
+	}
+	first, last := int(offs[0]), int(offs[len(offs)-1])
+	src := a.ValueBytes() // bytes first..last of the data buffer
+	if len(src) != last-first || d.Buffers()[1] == nil {
+		return nil, false
+	}
+	for _, c := range src {
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+	}
+	buf, dst := arrowbuf.AllocValues[byte](mem, last)
+	out := dst[first:last]
+	for i, c := range src {
+		if lo <= c && c <= hi {
+			c ^= 0x20
+		}
+		out[i] = c
+	}
+	// The validity and offsets buffers are shared (NewData retains them);
+	// the data buffer holds the mapped bytes at the same positions.
+	bufs := d.Buffers()
+	nd := array.NewData(d.DataType(), d.Len(), []*memory.Buffer{bufs[0], bufs[1], buf}, nil, d.NullN(), d.Offset())
+	buf.Release()
+	res := array.MakeFromData(nd)
+	nd.Release()
+	return res, true
 }
 
 func appendLower(dst []byte, s string) []byte {

@@ -43,6 +43,11 @@ func init() {
 		&Func{Name: "MINUTE", Doc: "MINUTE(ts) → BIGINT: EXTRACT(MINUTE FROM ts).", Resolve: sig("MINUTE", bi, 1, false, kTs), New: extractFunc("MINUTE")},
 		&Func{Name: "SECOND", Doc: "SECOND(ts) → BIGINT: EXTRACT(SECOND FROM ts).", Resolve: sig("SECOND", bi, 1, false, kTs), New: extractFunc("SECOND")},
 	)
+	register(&Func{Name: "PROCTIME", Doc: "PROCTIME() → TIMESTAMP: the processing time, the wall clock (UTC, milliseconds) when the row's batch is read: " +
+		"one value for all the rows of a batch, never going backwards within a query. As a source's computed column " +
+		"(`p_time AS PROCTIME()`) or a select item it is a processing-time attribute: a window over it closes on the wall clock. " +
+		"Flink's type for it is TIMESTAMP_LTZ(3); Weir's TIMESTAMP has no time zone and holds UTC.",
+		Resolve: sig("PROCTIME", ts, 0, false), New: newProcTime})
 	alias("LOCALTIMESTAMP", "CURRENT_TIMESTAMP")
 	register(&Func{Name: "NOW", Doc: "NOW() → TIMESTAMP: CURRENT_TIMESTAMP.",
 		Resolve: sig("NOW", ts, 0, false), New: newNow("NOW()", false)})
@@ -80,6 +85,29 @@ func (e *nowExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 		}
 		return newArray(sqltypes.Date, n, nil, buf), nil
 	}
+	buf, out := arrowbuf.AllocValues[int64](ctx.Mem, n)
+	for i := range out {
+		out[i] = ms
+	}
+	return newArray(sqltypes.Timestamp, n, nil, buf), nil
+}
+
+// procTimeExpr is PROCTIME(): the processing-time clock, read once per
+// batch.
+type procTimeExpr struct{}
+
+var _ Expr = procTimeExpr{}
+
+func newProcTime([]Expr, arrow.DataType) (Expr, error) { return procTimeExpr{}, nil }
+
+func (procTimeExpr) DataType() arrow.DataType { return sqltypes.Timestamp }
+func (procTimeExpr) children() []Expr         { return nil }
+func (procTimeExpr) fallible() bool           { return false }
+func (procTimeExpr) String() string           { return "PROCTIME()" }
+
+func (procTimeExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
+	n := int(batch.NumRows())
+	ms := ctx.ProcTime()
 	buf, out := arrowbuf.AllocValues[int64](ctx.Mem, n)
 	for i := range out {
 		out[i] = ms

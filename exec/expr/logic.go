@@ -28,21 +28,27 @@ func (e *logicExpr) fallible() bool           { return false }
 
 func (e *logicExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 	n := int(batch.NumRows())
-	l, err := evalArray(ctx, e.l, batch)
+	first, second := e.l, e.r
+	if isCostly(first) && !isCostly(second) && !canFail(first) {
+		// AND and OR are commutative: evaluate the cheap side first, and
+		// the costly one only where it matters.
+		first, second = second, first
+	}
+	l, err := evalArray(ctx, first, batch)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Release()
-	if !canFail(e.r) {
-		r, err := evalArray(ctx, e.r, batch)
+	if !canFail(second) && !isCostly(second) {
+		r, err := evalArray(ctx, second, batch)
 		if err != nil {
 			return nil, err
 		}
 		defer r.Release()
 		return kleene(ctx.Mem, e.op, l, r, n), nil
 	}
-	// The right side may fail: evaluate it only where the left side does
-	// not decide the answer (FALSE for AND, TRUE for OR).
+	// The right side may fail or is costly: evaluate it only where the
+	// left side does not decide the answer (FALSE for AND, TRUE for OR).
 	decisive := e.op == Or
 	lv, lval := boolBits(l), validOf(l)
 	need := make([]int32, 0, n)
@@ -52,7 +58,7 @@ func (e *logicExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) 
 		}
 	}
 	if len(need) == n {
-		r, err := evalArray(ctx, e.r, batch)
+		r, err := evalArray(ctx, second, batch)
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +67,7 @@ func (e *logicExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) 
 	}
 	var r arrow.Array
 	if len(need) > 0 {
-		if r, err = evalRows(ctx, e.r, batch, need); err != nil {
+		if r, err = evalRows(ctx, second, batch, need); err != nil {
 			return nil, err
 		}
 		defer r.Release()
@@ -209,6 +215,11 @@ func (e *isNullExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error)
 	n := int(batch.NumRows())
 	if s, ok := IsLiteral(e.x); ok {
 		return constBool(ctx.Mem, n, s.IsValid() == e.not), nil
+	}
+	if f, ok := e.x.(*funcExpr); ok {
+		if arr, ok, err := f.evalNullness(ctx, batch, e.not); ok {
+			return arr, err
+		}
 	}
 	x, err := e.x.Eval(ctx, batch)
 	if err != nil {

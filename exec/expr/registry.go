@@ -208,7 +208,14 @@ type funcExpr struct {
 	mayFail bool
 	// strict: a NULL literal argument makes every row NULL.
 	strict bool
-	k      kernel
+	// costly marks functions that cost much more per row than selecting
+	// rows does (regular expressions): see isCostly.
+	costly bool
+	// nullness, when set, computes `f(...) IS [NOT] NULL` without building
+	// the values (REGEXP_EXTRACT: whether there is a match): a BOOLEAN
+	// with no NULLs, true where (the value is not NULL) == notNull.
+	nullness func(ctx *Context, ops []operand, n int, notNull bool) (arrow.Array, error)
+	k        kernel
 }
 
 var _ Expr = (*funcExpr)(nil)
@@ -222,7 +229,37 @@ func newFunc(name string, args []Expr, typ arrow.DataType, mayFail bool, k kerne
 func (e *funcExpr) DataType() arrow.DataType { return e.typ }
 func (e *funcExpr) children() []Expr         { return e.args }
 func (e *funcExpr) fallible() bool           { return e.mayFail }
-func (e *funcExpr) String() string           { return callString(e.name, e.args) }
+
+// evalNullness evaluates `e IS NOT NULL` (notNull) or `e IS NULL` with the
+// nullness kernel; ok is false when e has none.
+func (e *funcExpr) evalNullness(ctx *Context, batch arrow.Record, notNull bool) (arr arrow.Array, ok bool, err error) {
+	if e.nullness == nil {
+		return nil, false, nil
+	}
+	n := int(batch.NumRows())
+	ops, err := evalOperands(ctx, e.args, batch)
+	if err != nil {
+		return nil, true, err
+	}
+	defer releaseOperands(ops)
+	for _, o := range ops {
+		if o.isNullLit() || (o.arr != nil && o.arr.DataType().ID() == arrow.NULL) {
+			return constBool(ctx.Mem, n, !notNull), true, nil
+		}
+	}
+	arr, err = e.nullness(ctx, ops, n, notNull)
+	return arr, true, err
+}
+
+// markCostly flags a function node as costly (see isCostly); a node folded
+// into a literal is returned as is.
+func markCostly(e Expr) Expr {
+	if f, ok := e.(*funcExpr); ok {
+		f.costly = true
+	}
+	return e
+}
+func (e *funcExpr) String() string { return callString(e.name, e.args) }
 
 func (e *funcExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 	n := int(batch.NumRows())

@@ -41,7 +41,7 @@ func TestRegistry(t *testing.T) {
 // arity it accepts: nothing may panic, and strict functions return NULL.
 func TestFuncsNullArguments(t *testing.T) {
 	nonStrict := map[string]bool{"CONCAT_WS": true, "CURRENT_TIMESTAMP": true, "LOCALTIMESTAMP": true,
-		"NOW": true, "CURRENT_DATE": true, "PI": true}
+		"NOW": true, "CURRENT_DATE": true, "PI": true, "PROCTIME": true}
 	for _, f := range Funcs() {
 		for n := 0; n <= 4; n++ {
 			types := make([]arrow.DataType, n)

@@ -5,6 +5,7 @@ package nexmarktest
 // connector (no SQL, no planner, no operators).
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -166,6 +167,10 @@ const (
 	inOrder   mode = iota // a stateless query: the output keeps the bids' order
 	unordered             // compared as a multiset of rows
 	changelog             // an updating result: the final state after applying +I/-U/+U/-D
+	// procTime: per-key counts over processing-time windows, whose bounds
+	// depend on the wall clock; compared as each key's total over its
+	// windows (see procTimeChecker).
+	procTime
 )
 
 // colKind says how an output column compares: most as text; decimals and
@@ -202,6 +207,8 @@ func (e expectation) checker(events int64) checker {
 		return &orderChecker{e: e, next: next, stop: stop}
 	case unordered:
 		return &setChecker{e: e, events: events, got: map[string]int{}}
+	case procTime:
+		return &procTimeChecker{e: e, events: events, start: time.Now(), totals: map[string]int64{}, windows: map[string]bool{}}
 	}
 	return &setChecker{e: e, events: events, got: map[string]int{}, changelog: true}
 }
@@ -338,6 +345,104 @@ func (c *setChecker) finish() error {
 	return errors.New(b.String())
 }
 
+// procTimeChecker checks a count per key over 10-second processing-time
+// windows (q12) by what does not depend on the wall clock: every window
+// is aligned to 10 seconds, lasts 10 seconds and lies within the run, a key
+// has each window once, and each key's counts over its windows add up to
+// its count over the whole input, computed independently.
+type procTimeChecker struct {
+	e       expectation
+	events  int64
+	start   time.Time
+	totals  map[string]int64 // key → sum of its counts
+	windows map[string]bool  // key and window start seen
+	err     error
+}
+
+// windowMs is q12's window size.
+const windowMs = 10_000
+
+func (c *procTimeChecker) row(fields []string) {
+	if c.err != nil {
+		return
+	}
+	n, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil || n <= 0 {
+		c.err = fmt.Errorf("row %s: bad count %q", rowText(fields), fields[1])
+		return
+	}
+	start, err1 := time.Parse("2006-01-02 15:04:05", fields[2])
+	end, err2 := time.Parse("2006-01-02 15:04:05", fields[3])
+	if err1 != nil || err2 != nil {
+		c.err = fmt.Errorf("row %s: window bounds are not whole seconds: %v %v", rowText(fields), err1, err2)
+		return
+	}
+	lo := c.start.Truncate(windowMs * time.Millisecond)
+	switch {
+	case start.UnixMilli()%windowMs != 0:
+		c.err = fmt.Errorf("row %s: window start not aligned to 10 s", rowText(fields))
+	case end.Sub(start) != windowMs*time.Millisecond:
+		c.err = fmt.Errorf("row %s: window is not 10 s long", rowText(fields))
+	case start.Before(lo) || start.After(time.Now()):
+		c.err = fmt.Errorf("row %s: window outside the run (started %s)", rowText(fields), c.start.UTC().Format(time.RFC3339Nano))
+	}
+	if c.err != nil {
+		return
+	}
+	w := fields[0] + "@" + fields[2]
+	if c.windows[w] {
+		c.err = fmt.Errorf("key %s has window %s twice", fields[0], fields[2])
+		return
+	}
+	c.windows[w] = true
+	c.totals[fields[0]] += n
+}
+
+func (c *procTimeChecker) finish() error {
+	if c.err != nil {
+		return c.err
+	}
+	want := map[string]string{}
+	for r, err := range c.e.rows(c.events) {
+		if err != nil {
+			return err
+		}
+		want[r[0]] = r[1]
+	}
+	var bad []string
+	for k, n := range c.totals {
+		if want[k] != itoa(n) {
+			bad = append(bad, fmt.Sprintf("%s: %d, want %s", k, n, want[k]))
+		}
+	}
+	for k, w := range want {
+		if _, ok := c.totals[k]; !ok {
+			bad = append(bad, fmt.Sprintf("%s: missing, want %s", k, w))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return fmt.Errorf("%d keys' totals differ: %s", len(bad), strings.Join(bad[:min(5, len(bad))], "; "))
+}
+
+// canonical is what a golden file keeps of a processing-time result: each
+// key's total, sorted by key.
+func (c *procTimeChecker) canonical() (string, int64) {
+	keys := slices.SortedFunc(maps.Keys(c.totals), func(a, b string) int {
+		x, _ := strconv.ParseInt(a, 10, 64)
+		y, _ := strconv.ParseInt(b, 10, 64)
+		return cmp.Compare(x, y)
+	})
+	var b strings.Builder
+	b.WriteString(c.e.header[0] + ",total_" + c.e.header[1] + "\n")
+	for _, k := range keys {
+		b.WriteString(k + "," + itoa(c.totals[k]) + "\n")
+	}
+	return b.String(), int64(len(keys))
+}
+
 // perBid makes an in-order expectation from a function of one bid (nil:
 // the bid is filtered out).
 func perBid(f func(b *bid) []string) func(int64) iter.Seq2[[]string, error] {
@@ -405,6 +510,11 @@ var expectations = map[string]expectation{
 		header: []string{"bidder", "bid_count", "starttime", "endtime"},
 		mode:   unordered,
 		rows:   final(q11),
+	},
+	"q12": {
+		header: []string{"bidder", "bid_count", "starttime", "endtime"},
+		mode:   procTime,
+		rows:   final(q12),
 	},
 	"q14": {
 		header: []string{"auction", "bidder", "price", "bidTimeType", "date_time", "extra", "c_counts"},
@@ -540,6 +650,23 @@ func q11(events int64) ([][]string, error) {
 			start, last, n = t, t, 1
 		}
 		emit()
+	}
+	return rows, nil
+}
+
+// q12: each bidder's number of bids, which is what its counts over the
+// processing-time windows add up to.
+func q12(events int64) ([][]string, error) {
+	counts := map[int64]int64{}
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		counts[b.bidder]++
+	}
+	var rows [][]string
+	for bidder, n := range counts {
+		rows = append(rows, []string{itoa(bidder), itoa(n)})
 	}
 	return rows, nil
 }

@@ -146,6 +146,8 @@ func (f *Failure) Error() string {
 }
 
 // Now is the fixed CURRENT_TIMESTAMP of golden runs, so results are stable.
+// The processing-time clock (PROCTIME()) stands still at Now too: windows
+// over processing time close only at the end of input.
 var Now = time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
 
 // RunFile runs every record of a golden file in one session. With update,
@@ -163,7 +165,8 @@ func RunFile(ctx context.Context, path string, update bool, mem memory.Allocator
 	var stdout, stderr bytes.Buffer
 	sess := engine.NewSession(engine.Options{
 		Stdout: &stdout, Stderr: &stderr, Format: "csv", Mem: mem,
-		Now: func() time.Time { return Now },
+		Now:   func() time.Time { return Now },
+		Clock: func() time.Time { return Now },
 	})
 	abs, err := filepath.Abs(path)
 	if err != nil {

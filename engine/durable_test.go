@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weirsql/weir/state"
+)
+
+const durableScript = `
+CREATE SOURCE bids (auction BIGINT, price BIGINT, date_time TIMESTAMP(3),
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '200000');
+SELECT auction, TUMBLE_START(date_time, INTERVAL '10' SECOND) AS w, COUNT(*) AS n
+FROM bids GROUP BY auction, TUMBLE(date_time, INTERVAL '10' SECOND) HAVING COUNT(*) > 500;
+SELECT COUNT(*) AS total FROM bids;
+`
+
+func runScript(t *testing.T, script string, so *StateOptions) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	s := NewSession(Options{Stdout: &out, Stderr: &errOut, BatchSize: 1000, State: so})
+	err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script)
+	return out.String(), errOut.String(), err
+}
+
+func openStore(t *testing.T, dir string) *state.Store {
+	t.Helper()
+	st, err := state.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// TestDurableStdout: with state, stdout prints the same rows as without;
+// a run stopped at its first checkpoint and resumed prints them too, with
+// one header per query; a finished script leaves no checkpoint behind.
+func TestDurableStdout(t *testing.T) {
+	want, _, err := runScript(t, durableScript, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(want, "\n") < 10 {
+		t.Fatalf("too little output:\n%s", want)
+	}
+	st := openStore(t, t.TempDir())
+	got, _, err := runScript(t, durableScript, &StateOptions{Store: st, Interval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("with state:\n%s\nwant:\n%s", got, want)
+	}
+	if m, _, err := st.Load("q1"); err != nil || m != nil {
+		t.Fatalf("a finished script left checkpoint %v (%v)", m, err)
+	}
+
+	// Stop at once: the first query checkpoints before reading and stops.
+	stop := make(chan struct{})
+	close(stop)
+	first, stderr, err := runScript(t, durableScript, &StateOptions{Store: st, Interval: time.Hour, Stop: stop})
+	if !errors.Is(err, ErrStopped) || !strings.Contains(stderr, "stopped after checkpoint 1") {
+		t.Fatalf("stopped run: %v\n%s", err, stderr)
+	}
+	rest, stderr, err := runScript(t, durableScript, &StateOptions{Store: st, Interval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "resuming from checkpoint 1") {
+		t.Errorf("resumed run's notes:\n%s", stderr)
+	}
+	if first+rest != want {
+		t.Fatalf("stopped then resumed:\n%s\n+\n%s\nwant:\n%s", first, rest, want)
+	}
+}
+
+// TestDurableMismatch: a changed query does not resume another's state.
+func TestDurableMismatch(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	stop := make(chan struct{})
+	close(stop)
+	if _, _, err := runScript(t, durableScript, &StateOptions{Store: st, Stop: stop}); !errors.Is(err, ErrStopped) {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(durableScript, "COUNT(*) > 500", "COUNT(*) > 600", 1)
+	_, _, err := runScript(t, changed, &StateOptions{Store: st})
+	if !errors.Is(err, ErrStateMismatch) || !strings.Contains(err.Error(), "different query") {
+		t.Fatalf("changed query: %v", err)
+	}
+}
+
+// TestDurableAtLeastOnce: stdout at-least-once prints at once, without
+// waiting for a checkpoint.
+func TestDurableAtLeastOnce(t *testing.T) {
+	want, _, err := runScript(t, durableScript, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, t.TempDir())
+	got, _, err := runScript(t, durableScript, &StateOptions{Store: st, Interval: time.Hour, Stdout: AtLeastOnce})
+	if err != nil || got != want {
+		t.Fatalf("at-least-once: %v\n%s", err, got)
+	}
+}
+
+// TestSpillTenTimesBudget: a query whose window state is many times its
+// memory budget spills to disk and gives the same rows as one without a
+// budget, with state and without.
+func TestSpillTenTimesBudget(t *testing.T) {
+	script := `
+CREATE SOURCE bids (auction BIGINT, bidder BIGINT, price BIGINT, date_time TIMESTAMP(3),
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '400000');
+SELECT bidder, auction, TUMBLE_START(date_time, INTERVAL '20' SECOND) AS w, COUNT(*) AS n, MAX(price) AS top, AVG(price) AS mean
+FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '20' SECOND);`
+	run := func(budget int64, so *StateOptions) ([]string, string) {
+		var out, errOut bytes.Buffer
+		s := NewSession(Options{Stdout: &out, Stderr: &errOut, StateMemory: budget, State: so})
+		if err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		sort.Strings(lines)
+		return lines, errOut.String()
+	}
+	want, _ := run(-1, nil)
+	if len(want) < 50_000 {
+		t.Fatalf("only %d groups", len(want))
+	}
+	const budget = 256 << 10
+	for _, durable := range []bool{false, true} {
+		var so *StateOptions
+		if durable {
+			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 20 * time.Millisecond}
+		}
+		got, stderr := run(budget, so)
+		var runs int
+		var mb float64
+		if _, err := fmt.Sscanf(stderr[strings.Index(stderr, "spilled"):], "spilled %d run(s), %f MB", &runs, &mb); err != nil {
+			t.Fatalf("no spill reported: %v\n%s", err, stderr)
+		}
+		if mb*(1<<20) < 10*budget {
+			t.Errorf("spilled %.1f MB, less than ten times the %d KB budget", mb, budget>>10)
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("durable=%v: %d rows with a %d KB budget, %d without, or other values", durable, len(got), budget>>10, len(want))
+		}
+	}
+}
