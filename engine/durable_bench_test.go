@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +55,49 @@ FROM bids GROUP BY auction, TUMBLE(date_time, INTERVAL '10' SECOND);`, events)
 			}
 			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(checkpoints)/float64(b.N), "checkpoints/run")
+		})
+	}
+}
+
+// BenchmarkSpill runs a windowed aggregation over 5M bids whose window
+// holds ~1.8M groups, with no memory budget and with budgets far below the
+// state, and reports events/s and the bytes spilled.
+//
+//	go test ./engine -run NONE -bench Spill -benchtime 2x
+func BenchmarkSpill(b *testing.B) {
+	const events = 5_000_000
+	script := fmt.Sprintf(`
+CREATE SOURCE bids (auction BIGINT, bidder BIGINT, price BIGINT, date_time TIMESTAMP(3),
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '%d');
+CREATE SINK out WITH ('connector' = 'blackhole') AS
+SELECT bidder, auction, COUNT(*) AS n, MAX(price) AS top
+FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '1' HOUR);`, events)
+	for _, budget := range []int64{-1, 32 << 20, 7 << 20} {
+		name := "no-budget"
+		if budget > 0 {
+			name = fmt.Sprintf("budget-%dMB", budget>>20)
+		}
+		b.Run(name, func(b *testing.B) {
+			var spilledMB, stateMB float64
+			for i := 0; i < b.N; i++ {
+				var errOut bytes.Buffer
+				s := NewSession(Options{Stdout: io.Discard, Stderr: &errOut, StateMemory: budget})
+				if err := s.ExecScript(context.Background(), filepath.Join(b.TempDir(), "q.sql"), script); err != nil {
+					b.Fatal(err)
+				}
+				if k := strings.Index(errOut.String(), "run(s), "); k >= 0 {
+					var mb float64
+					fmt.Sscanf(errOut.String()[k+len("run(s), "):], "%f MB", &mb)
+					spilledMB += mb
+				}
+				stateMB += float64(s.peakState) / (1 << 20)
+			}
+			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(spilledMB/float64(b.N), "spilled-MB")
+			if budget < 0 {
+				b.ReportMetric(stateMB/float64(b.N), "state-MB")
+			}
 		})
 	}
 }

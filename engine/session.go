@@ -70,7 +70,8 @@ type Session struct {
 	queries        int
 	durable        []string
 	lastCheckpoint exec.CheckpointStats
-	spills         int // queries run without state, naming their spill areas
+	spills         int   // queries run without state, naming their spill areas
+	peakState      int64 // the last query's peak window state in memory
 }
 
 // NewSession returns a session with an empty catalog.

@@ -60,10 +60,12 @@ func (s *Session) spillConfig(ns string) (exec.SpillConfig, func()) {
 // reportSpill says on stderr what the query spilled.
 func (s *Session) reportSpill(op exec.Operator, where string) {
 	var runs, bytes int64
+	s.peakState = 0
 	exec.Walk(op, func(o exec.Operator) {
 		if w, ok := o.(*exec.WindowAggregate); ok {
 			runs += w.SpilledRuns()
 			bytes += w.SpilledBytes()
+			s.peakState += w.PeakStateBytes()
 		}
 	})
 	if runs > 0 {

@@ -50,6 +50,7 @@ type WindowAggregate struct {
 	late, nullTime int64
 
 	spill *spillState // nil: no memory budget
+	peak  int64       // the most memory the open windows have held
 }
 
 type openWindow struct {
@@ -174,8 +175,13 @@ func (w *WindowAggregate) consume(m Message) error {
 		}
 		ow.sel = ow.sel[:0]
 	}
+	w.peak = max(w.peak, w.StateBytes())
 	return w.maybeSpill()
 }
+
+// PeakStateBytes is the most memory the open windows have held (after a
+// batch, before any spill it caused).
+func (w *WindowAggregate) PeakStateBytes() int64 { return w.peak }
 
 // updateFired folds late rows into a window that has already been emitted
 // and emits the groups they changed as a changelog.
