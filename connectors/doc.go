@@ -40,6 +40,9 @@ func Reference() string {
 		if s.NewSink != nil {
 			uses = append(uses, "sink")
 		}
+		if s.NewDimension != nil {
+			uses = append(uses, "lookup table (`JOIN t FOR SYSTEM_TIME AS OF s.proc_time AS d ON ...`)")
+		}
 		fmt.Fprintf(&b, "Use as: %s.\n\n", strings.Join(uses, ", "))
 		if len(s.Metadata) > 0 {
 			b.WriteString("Metadata columns (`name TYPE METADATA FROM 'key' VIRTUAL`):\n\n")

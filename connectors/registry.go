@@ -149,7 +149,25 @@ type Spec struct {
 	// Metadata lists the metadata keys NewSource can fill (see
 	// SourceConfig.Metadata); nil when the connector has none.
 	Metadata []MetadataSpec
+	// NewDimension makes a lookup table of a source, the table side of a
+	// lookup join (`JOIN dim FOR SYSTEM_TIME AS OF s.proc_time AS d ON
+	// ...`): a bounded relation read whole at the join's Open and read
+	// again when it changes. It gets the config NewSource would, and its
+	// table's schema is that of the batches NewSource would return. Errors
+	// it can see without reading (no file matches, a bad option) it
+	// returns at once. Nil when the connector cannot serve as a lookup
+	// table. A connector that has it declares LookupReloadOption, how often
+	// a join checks the table for changes (LookupJoinSpec.Reload).
+	NewDimension func(cfg SourceConfig) (exec.DimensionTable, error)
 }
+
+// LookupReloadOption is the WITH option of a lookup table (a source whose
+// connector has NewDimension) that sets how often a lookup join checks the
+// table for changes and reloads it if it changed: the table's
+// LookupJoinSpec.Reload, 0 for never. It has no default, so that an unset
+// option leaves the engine's default in force. (The name is Flink's, from
+// its Hive lookup tables.)
+const LookupReloadOption = "lookup.join.cache.ttl"
 
 // MetadataKey returns the spec of a metadata key, matched exactly.
 func (s *Spec) MetadataKey(key string) (MetadataSpec, bool) {

@@ -28,6 +28,7 @@ func Settings() []Setting {
 		{"format", "table", "output format: csv, json or table"},
 		{"table.exec.emit.allow-lateness", "10s", "how long windows accept late rows after they fire"},
 		{"table.exec.source.idle-timeout", "5s", "when a quiet split stops holding the watermark back"},
+		{"table.exec.state.ttl", "1h", "how long a regular join keeps rows whose key is not seen"},
 	}
 }
 

@@ -188,6 +188,13 @@ func (s *Session) set(st *parser.Set) error {
 		}
 		s.planner.Settings.AllowedLatenessMs = d.Milliseconds()
 		return nil
+	case "table.exec.state.ttl":
+		d, err := parseDuration(st.Value)
+		if err != nil {
+			return diag.Errorf(planner.ErrInvalid, st.Pos, "'%s' %v", st.Key, err)
+		}
+		s.planner.Settings.StateTTL = d
+		return nil
 	case "table.exec.source.idle-timeout":
 		d, err := parseDuration(st.Value)
 		if err != nil {
@@ -197,7 +204,7 @@ func (s *Session) set(st *parser.Set) error {
 		return nil
 	}
 	return diag.Errorf(planner.ErrInvalid, st.Pos, "unknown setting '%s'", st.Key).
-		WithHint("settings: 'batch.size', 'format', 'table.exec.emit.allow-lateness', 'table.exec.source.idle-timeout'")
+		WithHint("settings: 'batch.size', 'format', 'table.exec.emit.allow-lateness', 'table.exec.source.idle-timeout', 'table.exec.state.ttl'")
 }
 
 // parseDuration reads '5s', '1500ms', '2 min' or a number of milliseconds.

@@ -16,12 +16,15 @@ import (
 // runtime asks the scans for a checkpoint; each scan, between two source
 // batches, records its sources' read positions and sends a MsgBarrier down
 // the plan; every stateful operator saves its state when the barrier reaches
-// it, after everything before the barrier and before anything after it; the
-// sink pre-commits its output when the barrier arrives; the runtime then
-// writes the whole checkpoint in one atomic store write and tells the sink to
-// commit. After a crash, the runtime restores every operator and source from
-// the last committed checkpoint and asks the sink to recover: output past
-// that checkpoint is dropped and is produced again by the replay.
+// it, after everything before the barrier and before anything after it; an
+// operator with several inputs (a join) aligns the barriers: it reads only
+// the inputs that have not sent theirs yet, and sends one barrier on once
+// every input still running has; the sink pre-commits its output when the
+// barrier arrives; the runtime then writes the whole checkpoint in one
+// atomic store write and tells the sink to commit. After a crash, the
+// runtime restores every operator and source from the last committed
+// checkpoint and asks the sink to recover: output past that checkpoint is
+// dropped and is produced again by the replay.
 
 // CheckpointedSource is a Source whose read position can be saved at a
 // checkpoint and restored after a restart. A source that is not one replays
@@ -143,16 +146,34 @@ type checkpointer struct {
 // ErrNotCheckpointable is the kind of CanCheckpoint's errors.
 var ErrNotCheckpointable = errors.New("cannot be checkpointed")
 
+// barrierAligner is implemented by operators with several inputs that
+// align checkpoint barriers: having received a barrier from one input, the
+// operator reads nothing more from it until the barrier has come from every
+// other input still running, then sends one barrier on. The state of such
+// a plan at a barrier is then the state after exactly the rows each scan
+// had read when it sent its barrier.
+type barrierAligner interface {
+	alignsBarriers()
+}
+
 // CanCheckpoint reports why a plan cannot run with checkpoints, or nil.
 func CanCheckpoint(root Operator) error {
 	var scans []*Scan
+	var unaligned Operator
 	Walk(root, func(op Operator) {
 		if s, ok := op.(*Scan); ok {
 			scans = append(scans, s)
 		}
+		if _, ok := op.(barrierAligner); !ok && len(op.Children()) > 1 && unaligned == nil {
+			unaligned = op
+		}
 	})
-	if len(scans) > 1 {
-		return fmt.Errorf("%w: checkpoints of a query reading %d sources are not supported yet (run it with --no-state)", ErrNotCheckpointable, len(scans))
+	if unaligned != nil {
+		name := fmt.Sprintf("%T", unaligned)
+		if d, ok := unaligned.(Describer); ok {
+			name = d.Describe()
+		}
+		return fmt.Errorf("%w: operator %s reads %d inputs but does not align checkpoint barriers (run the query with --no-state)", ErrNotCheckpointable, name, len(unaligned.Children()))
 	}
 	for _, s := range scans {
 		if _, ok := s.Source().(CheckpointedSource); !ok {
@@ -224,6 +245,16 @@ func (c *checkpointer) restore(ctx context.Context) error {
 		}
 		if od.Remaining() != 0 {
 			return fmt.Errorf("restore %s from checkpoint %d: %w: %d bytes left over", kind, s.ID, state.ErrCorrupt, od.Remaining())
+		}
+	}
+	// Every barrier up to the resumed checkpoint has been sent. (A scan
+	// may have saved an older id: a join sends on the larger of its inputs'
+	// barrier ids, and the runtime may number a checkpoint past both.)
+	// Without this, such a scan would send a barrier at once, which a join
+	// would hold until its other input sends one too.
+	for _, op := range c.ops {
+		if sc, ok := op.(*Scan); ok && sc.barrier < s.ID {
+			sc.barrier = s.ID
 		}
 	}
 	hasSink := d.Bool()

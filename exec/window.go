@@ -21,10 +21,14 @@ const (
 	Hop
 	Cumulate
 	Session
+	// Given windows are read from the rows: column StartCol holds each
+	// row's window_start and TimeCol its window_end (the output of an
+	// earlier windowed aggregation, aggregated again per window).
+	Given
 )
 
 func (k WindowKind) String() string {
-	return [...]string{"TUMBLE", "HOP", "CUMULATE", "SESSION"}[k]
+	return [...]string{"TUMBLE", "HOP", "CUMULATE", "SESSION", "GIVEN"}[k]
 }
 
 // WindowSpec assigns rows to windows by the event time in input column
@@ -39,6 +43,8 @@ type WindowSpec struct {
 	Slide   int64
 	Step    int64
 	Gap     int64
+	// StartCol is the window_start column of Given windows.
+	StartCol int
 	// Lateness (TUMBLE, HOP, CUMULATE) keeps a window's state this long
 	// after it fires; late rows within it update the window's rows.
 	Lateness int64
@@ -75,6 +81,8 @@ func (w WindowSpec) shape() string {
 		return fmt.Sprintf("CUMULATE(step=%v, size=%v)", d(w.Step), d(w.Size))
 	case Session:
 		return fmt.Sprintf("SESSION(gap=%v)", d(w.Gap))
+	case Given:
+		return fmt.Sprintf("WINDOW(start=#%d, end=#%d)", w.StartCol, w.TimeCol)
 	}
 	return fmt.Sprintf("TUMBLE(size=%v)", d(w.Size))
 }
@@ -133,6 +141,24 @@ func (w WindowSpec) assign(ts *array.Timestamp, k int, starts, ends []int64) {
 	}
 }
 
+// assignGiven reads the windows of Given rows: starts from the StartCol
+// column, ends from the TimeCol column ts.
+func (w WindowSpec) assignGiven(rec arrow.Record, ts *array.Timestamp, starts, ends []int64) error {
+	st, ok := rec.Column(w.StartCol).(*array.Timestamp)
+	if !ok {
+		return fmt.Errorf("window_start column %d is %s, not TIMESTAMP", w.StartCol, rec.Column(w.StartCol).DataType())
+	}
+	sv, ev := st.TimestampValues(), ts.TimestampValues()
+	for i := range ends {
+		if ts.IsNull(i) || st.IsNull(i) {
+			ends[i] = skip
+			continue
+		}
+		starts[i], ends[i] = int64(sv[i]), int64(ev[i])
+	}
+	return nil
+}
+
 // skip marks "no window" in assign's output.
 const skip = int64(-1) << 63
 
@@ -144,6 +170,8 @@ func (w WindowSpec) lastEnd(t int64) int64 {
 		return alignDown(t, w.Slide) + w.Size
 	case Session:
 		return t + w.Gap
+	case Given:
+		return t // t is the window's end
 	}
 	return alignDown(t, w.Size) + w.Size
 }

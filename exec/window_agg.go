@@ -132,7 +132,13 @@ func (w *WindowAggregate) consume(m Message) error {
 	starts, ends := w.starts[:n], w.ends2[:n]
 	w.touched = w.touched[:0]
 	for k := 0; k < w.win.passes(); k++ {
-		w.win.assign(ts, k, starts, ends)
+		if w.win.Kind == Given {
+			if err := w.win.assignGiven(rec, ts, starts, ends); err != nil {
+				return err
+			}
+		} else {
+			w.win.assign(ts, k, starts, ends)
+		}
 		var cur *openWindow
 		for i := 0; i < n; i++ {
 			e := ends[i]

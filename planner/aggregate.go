@@ -19,10 +19,14 @@ const (
 	Hop
 	Cumulate
 	Session
+	// Given: the windows of an earlier windowed aggregation, read from its
+	// window_start (StartCol) and window_end (TimeCol) columns when a query
+	// groups its result by them again.
+	Given
 )
 
 func (k WindowKind) String() string {
-	return [...]string{"TUMBLE", "HOP", "CUMULATE", "SESSION"}[k]
+	return [...]string{"TUMBLE", "HOP", "CUMULATE", "SESSION", "WINDOW"}[k]
 }
 
 // Window describes the windows rows are assigned to by their event time,
@@ -38,6 +42,9 @@ type Window struct {
 	Slide    int64
 	Step     int64
 	Gap      int64
+	// StartCol and StartName are the window_start column of Given windows.
+	StartCol  int
+	StartName string
 	// LatenessMs is the allowed lateness of TUMBLE, HOP and CUMULATE
 	// windows (see Settings); 0 for none.
 	LatenessMs int64
@@ -56,6 +63,8 @@ func (w *Window) String() string {
 		return fmt.Sprintf("CUMULATE(%s, %s, %s)", w.TimeName, iv(w.Step), iv(w.Size)) + w.latenessText()
 	case Session:
 		return fmt.Sprintf("SESSION(%s, %s)", w.TimeName, iv(w.Gap)) + w.latenessText()
+	case Given:
+		return fmt.Sprintf("WINDOW(%s, %s)", w.StartName, w.TimeName)
 	}
 	return fmt.Sprintf("TUMBLE(%s, %s)", w.TimeName, iv(w.Size)) + w.latenessText()
 }

@@ -362,6 +362,33 @@ func (qb *queryBinder) bindAggregation(sel *parser.Select, input Node, sc *scope
 			}
 		}
 	}
+	// Grouping the result of a windowed aggregation by its window_start and
+	// window_end aggregates it again per window (cascaded windows).
+	if ac.window == nil {
+		start, end := -1, -1
+		var rest []Expr
+		for _, k := range keys {
+			if c, ok := k.(*ColRef); ok {
+				if b, ok := windowBound(input, c.Index); ok {
+					if b == "start" && start < 0 {
+						start = c.Index
+						continue
+					}
+					if b == "end" && end < 0 {
+						end = c.Index
+						continue
+					}
+				}
+			}
+			rest = append(rest, k)
+		}
+		if start >= 0 && end >= 0 {
+			cols := input.Schema().Columns
+			ac.window = &Window{Kind: Given, TimeCol: end, TimeName: cols[end].Name, StartCol: start, StartName: cols[start].Name}
+			keys = rest
+			tvfCols = map[int]int{start: 0, end: 1}
+		}
+	}
 
 	names := make([]string, len(keys))
 	for i, k := range keys {

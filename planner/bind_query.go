@@ -225,7 +225,7 @@ func (qb *queryBinder) bindFrom(t parser.TableExpr) (Node, *scope, error) {
 	switch t := t.(type) {
 	case *parser.TableName:
 		if t.ForSystemTime != nil {
-			return nil, nil, errorf(ErrUnsupported, t.ForSystemTime.Position(), "FOR SYSTEM_TIME AS OF (lookup joins) is not supported yet")
+			return nil, nil, errorf(ErrInvalid, t.ForSystemTime.Position(), "FOR SYSTEM_TIME AS OF belongs on the right side of a JOIN (a lookup join)")
 		}
 		alias := t.Name.Name
 		if t.Alias != nil {
@@ -271,8 +271,7 @@ func (qb *queryBinder) bindFrom(t parser.TableExpr) (Node, *scope, error) {
 		}
 		return plan, scopeOf(plan.Schema(), alias), nil
 	case *parser.JoinTable:
-		return nil, nil, errorf(ErrUnsupported, t.Pos, "%s JOIN is not supported yet", t.Kind).
-			WithHint("streaming joins arrive with the joins work")
+		return qb.bindJoin(t)
 	case *parser.WindowTable:
 		return qb.bindWindowTable(t)
 	}

@@ -24,7 +24,14 @@ type Env struct {
 	// Clock is the wall clock of processing time (PROCTIME() and the
 	// windows over it); nil means time.Now.
 	Clock func() time.Time
+	// LookupReload is how often lookup joins check their table for
+	// changes (0: DefaultLookupReload).
+	LookupReload time.Duration
 }
+
+// DefaultLookupReload is how often a lookup join checks its table for
+// changes unless set.
+const DefaultLookupReload = 10 * time.Second
 
 // Compile turns an optimized logical plan into physical operators. This is
 // the one place where logical nodes meet their operators.
@@ -146,13 +153,17 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 			return nil, fmt.Errorf("compile: the SESSION table function needs GROUP BY window_start, window_end")
 		}
 		return exec.NewWindowTVF(in, windowSpec(n.Window), n.Schema().Arrow(), ec), nil
+	case *Join:
+		return compileJoin(n, env, ec)
+	case *LookupJoin:
+		return compileLookupJoin(n, env, ec)
 	}
 	return nil, fmt.Errorf("compile: no operator for %T", n)
 }
 
 func windowSpec(w *Window) exec.WindowSpec {
-	kinds := map[WindowKind]exec.WindowKind{Tumble: exec.Tumble, Hop: exec.Hop, Cumulate: exec.Cumulate, Session: exec.Session}
-	return exec.WindowSpec{Kind: kinds[w.Kind], TimeCol: w.TimeCol, Size: w.Size, Slide: w.Slide, Step: w.Step, Gap: w.Gap, Lateness: w.LatenessMs, ProcTime: w.ProcTime}
+	kinds := map[WindowKind]exec.WindowKind{Tumble: exec.Tumble, Hop: exec.Hop, Cumulate: exec.Cumulate, Session: exec.Session, Given: exec.Given}
+	return exec.WindowSpec{Kind: kinds[w.Kind], TimeCol: w.TimeCol, StartCol: w.StartCol, Size: w.Size, Slide: w.Slide, Step: w.Step, Gap: w.Gap, Lateness: w.LatenessMs, ProcTime: w.ProcTime}
 }
 
 // aggregateSpec compiles an Aggregate's keys, aggregates and filters.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 
@@ -25,6 +26,9 @@ type Settings struct {
 	// fires; late rows within it update the window's result, which makes
 	// windowed aggregates updating streams. 0 drops every late row.
 	AllowedLatenessMs int64
+	// StateTTL drops a regular join's rows once their key has not been
+	// seen for this long; 0 keeps them forever.
+	StateTTL time.Duration
 }
 
 // New returns a planner over cat.
@@ -334,7 +338,26 @@ func (p *Planner) PlanQuery(q *parser.Query) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkJoins(opt); err != nil {
+		return nil, err
+	}
 	return &Plan{Bound: bound, Optimized: opt, Fired: fired}, nil
+}
+
+// checkJoins reports a join that cannot run, once the rules have moved
+// WHERE conditions into joins.
+func checkJoins(n Node) error {
+	if j, ok := n.(*Join); ok {
+		if err := j.check(j.classify()); err != nil {
+			return err
+		}
+	}
+	for _, c := range n.Children() {
+		if err := checkJoins(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SinkTarget is where an INSERT writes.

@@ -175,7 +175,7 @@ func TestPlanningErrorsAreSentinels(t *testing.T) {
 		{"SELECT ROW_NUMBER() OVER (ORDER BY price) FROM bids", ErrUnsupported, "OVER windows are not supported yet"},
 		{"SELECT price, COUNT(*) FROM bids", ErrInvalid, `column "price" must appear in GROUP BY or be used in an aggregate function`},
 		{"SELECT COUNT(*) FROM bids GROUP BY HOP(date_time, INTERVAL '3' SECOND, INTERVAL '10' SECOND)", ErrInvalid, "must be a whole multiple of its slide"},
-		{"SELECT a.price FROM bids AS a, bids AS b", ErrUnsupported, "CROSS JOIN is not supported yet"},
+		{"SELECT a.price FROM bids AS a, bids AS b", ErrUnsupported, "a streaming join needs an equality between the two inputs"},
 		{"SELECT auction FROM bids LIMIT 1.5", ErrInvalid, "LIMIT needs a non-negative integer literal"},
 	}
 	p := newTestPlanner(t)

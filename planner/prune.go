@@ -112,6 +112,9 @@ func prune(n Node, need map[int]bool, changed *bool) (Node, map[int]int) {
 		}
 		if n.Window != nil {
 			want[n.Window.TimeCol] = true
+			if n.Window.Kind == Given {
+				want[n.Window.StartCol] = true
+			}
 		}
 		in, m := prune(n.Input, want, changed)
 		if in == n.Input {
@@ -131,6 +134,9 @@ func prune(n Node, need map[int]bool, changed *bool) (Node, map[int]int) {
 		if n.Window != nil {
 			w := *n.Window
 			w.TimeCol = m[w.TimeCol]
+			if w.Kind == Given {
+				w.StartCol = m[w.StartCol]
+			}
 			out.Window = &w
 		}
 		return out, identity(n.Schema().Len())
@@ -158,6 +164,92 @@ func prune(n Node, need map[int]bool, changed *bool) (Node, map[int]int) {
 			om[width+j] = inWidth + j
 		}
 		return out, om
+	case *Join:
+		width := n.Left.Schema().Len()
+		want := copySet(need)
+		if n.Cond != nil {
+			columnsUsed(n.Cond, want)
+		}
+		lw, rw := map[int]bool{}, map[int]bool{}
+		for i := range want {
+			if i < width {
+				lw[i] = true
+			} else {
+				rw[i-width] = true
+			}
+		}
+		// A window join needs its window bounds, an interval join its times.
+		jc := n.classify()
+		if w := jc.window; w != nil {
+			lw[w.LeftStart], lw[w.LeftEnd], rw[w.RightStart], rw[w.RightEnd] = true, true, true, true
+		}
+		for _, k := range jc.leftKeys {
+			columnsUsed(k, lw)
+		}
+		for _, k := range jc.rightKeys {
+			columnsUsed(k, rw)
+		}
+		left, ml := prune(n.Left, lw, changed)
+		right, mr := prune(n.Right, rw, changed)
+		if left == n.Left && right == n.Right {
+			return n, identity(n.Schema().Len())
+		}
+		nw := left.Schema().Len()
+		m := map[int]int{}
+		for o, nn := range ml {
+			m[o] = nn
+		}
+		for o, nn := range mr {
+			m[width+o] = nw + nn
+		}
+		out := *n
+		out.Left, out.Right = left, right
+		if n.Cond != nil {
+			out.Cond = remap(n.Cond, m)
+		}
+		return &out, m
+	case *LookupJoin:
+		width := n.Input.Schema().Len()
+		want := map[int]bool{}
+		for i := range need {
+			if i < width {
+				want[i] = true
+			}
+		}
+		for _, k := range n.StreamKeys {
+			columnsUsed(k, want)
+		}
+		if n.Residual != nil {
+			rs := map[int]bool{}
+			columnsUsed(n.Residual, rs)
+			for i := range rs {
+				if i < width {
+					want[i] = true
+				}
+			}
+		}
+		in, mi := prune(n.Input, want, changed)
+		if in == n.Input {
+			return n, identity(n.Schema().Len())
+		}
+		nw := in.Schema().Len()
+		m := map[int]int{}
+		for o, nn := range mi {
+			m[o] = nn
+		}
+		for j := range n.Table.Schema.Columns {
+			m[width+j] = nw + j
+		}
+		out := *n
+		out.Input = in
+		out.StreamKeys = make([]Expr, len(n.StreamKeys))
+		for i, k := range n.StreamKeys {
+			out.StreamKeys[i] = remap(k, mi)
+		}
+		if n.Residual != nil {
+			out.Residual = remap(n.Residual, m)
+		}
+		return &out, m
 	}
 	// Nodes that do not know how to prune keep every column.
 	return n, identity(n.Schema().Len())

@@ -17,6 +17,7 @@ func DefaultRules() []Rule {
 		FoldConstants{},
 		MergeFilters{},
 		PushFilterThroughProject{},
+		PushFilterIntoJoin{},
 		PushFilterIntoScan{},
 		MergeProjects{},
 		RemoveIdentityProject{},

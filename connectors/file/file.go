@@ -1,6 +1,7 @@
 // Package file is the 'file' connector: a bounded source that reads JSON
-// lines or CSV from a file, a directory of files or a glob pattern, and a
-// sink that writes a query's rows to one file.
+// lines or CSV from a file, a directory of files or a glob pattern, the
+// same as a lookup table reloaded when its files change (NewDimension),
+// and a sink that writes a query's rows to one file.
 //
 //	CREATE SOURCE bids (auction BIGINT, price BIGINT, date_time TIMESTAMP(3))
 //	WITH ('connector' = 'file', 'path' = 'data/bids.jsonl', 'format' = 'json');
@@ -30,7 +31,12 @@ var Spec = &connectors.Spec{
 		"As a source it is bounded: each file is one split, read in name order, and when the " +
 		"last is done the watermark moves to +infinity. TIMESTAMP fields accept RFC 3339, " +
 		"'YYYY-MM-DD HH:MM:SS[.fff]' or integer epoch milliseconds. As a sink it creates or " +
-		"truncates the file (and its parent folders) and writes CSV with a header line or JSON lines.",
+		"truncates the file (and its parent folders) and writes CSV with a header line or JSON lines. " +
+		"A file source can also be the lookup table of a join (`JOIN customers FOR SYSTEM_TIME AS OF " +
+		"o.proc_time AS c ON o.customer_id = c.id`): its files are read whole when the query starts and " +
+		"read again, every 'lookup.join.cache.ttl', if a file was added, removed, or changed size or " +
+		"modification time; rows joined earlier are not revisited. To replace a file at once, write a " +
+		"new one and rename it over the old.",
 	Options: []connectors.OptionSpec{
 		{Key: "path", Type: connectors.String, Required: true,
 			Doc: "A file, a directory (its regular files in name order, skipping names that start with '.' or '_') " +
@@ -47,10 +53,15 @@ var Spec = &connectors.Spec{
 		{Key: "bad_records", Type: connectors.Enum, Values: []string{"fail", "skip"}, Default: "fail",
 			Doc: "What a source does with a malformed record: 'fail' stops the query naming its file and line; " +
 				"'skip' counts it and goes on."},
+		{Key: connectors.LookupReloadOption, Type: connectors.Duration,
+			Doc: "For a lookup table: how often a join checks the files for changes (a file added, removed, " +
+				"or of a new size or modification time) and, if any changed, reads the table again; " +
+				"'0' reads it once. Unset, the engine's default applies (10s)."},
 	},
-	NewSource: NewSource,
-	NewSink:   NewSink,
-	Metadata:  metadataSpecs,
+	NewSource:    NewSource,
+	NewSink:      NewSink,
+	NewDimension: NewDimension,
+	Metadata:     metadataSpecs,
 }
 
 // metadataSpecs are the metadata keys a file source fills.

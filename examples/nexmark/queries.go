@@ -3,20 +3,28 @@
 // `weir bench nexmark` and the tests in internal/nexmarktest use exactly
 // the files a user runs with `weir run examples/nexmark/qN.sql`.
 //
-// Each file declares its source over the built-in 'nexmark' generator with
-// a modest 'events' count; WithEvents rewrites it:
+// Each file declares its sources over the built-in 'nexmark' generator,
+// each with the same modest 'events' count (a query over two tables, such as
+// the join q3 of auctions and people, reads two sources of one stream of
+// events); WithEvents rewrites every one:
 //
 //	q, _ := nexmark.Lookup("q1")
 //	src, err := nexmark.WithEvents(q.SQL, 10_000_000)
 //	// run src with engine.NewSession(...).ExecScript(ctx, q.File, src)
 //
+// q13 also reads a file, data/side_input.csv, embedded too: WriteData
+// writes it out for a run of the embedded text away from this folder.
+//
 // README.md lists the queries, what each needs, and the queries not here
-// yet (joins, OVER) with the reason.
+// yet (OVER, aggregation of an updating result, ...) with the reason.
 package nexmark
 
 import (
 	"embed"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,37 +33,38 @@ import (
 //go:embed *.sql
 var files embed.FS
 
+// data holds the files the queries read besides the generator's events,
+// under data/ as in this folder.
+//
+//go:embed data
+var data embed.FS
+
 // Query is one Nexmark query file.
 type Query struct {
 	// Name is the query's name, "q0" to "q22".
 	Name string
 	// File is the file name, "q0.sql".
 	File string
-	// SQL is the file's text: the source's DDL, then the query.
+	// SQL is the file's text: the sources' DDL, then the query.
 	SQL string
 }
 
 // names lists the queries in the suite's order.
-var names = []string{"q0", "q1", "q2", "q11", "q12", "q14", "q15", "q16", "q17", "q21", "q22"}
+var names = []string{"q0", "q1", "q2", "q3", "q7", "q8", "q11", "q12", "q13", "q14", "q15", "q16", "q17", "q20", "q21", "q22"}
 
 // Unsupported names the reference queries that have no file yet, with
 // what they need that Weir does not run yet.
 var Unsupported = map[string]string{
-	"q3":  "a stream-stream join",
-	"q4":  "a stream-stream join on a time range, then aggregation",
-	"q5":  "a join of two windowed aggregations on the window bounds",
-	"q6":  "a stream-stream join on a time range and OVER (PARTITION BY ...)",
-	"q7":  "a windowed aggregation joined back to the bids by time range",
-	"q8":  "a window join of two TUMBLE aggregations",
-	"q9":  "a stream-stream join on a time range and ROW_NUMBER() OVER (...)",
+	"q4":  "an aggregation over an updating result (AVG per category of the MAX per auction of a join, an unwindowed GROUP BY)",
+	"q5":  "a cascaded window aggregation (MAX per window of a HOP COUNT's output, grouped by its window bounds), then a window join",
+	"q6":  "OVER (PARTITION BY ... ORDER BY ... ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) over an updating result",
+	"q9":  "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) over a join (the top bid of each auction)",
 	"q10": "a filesystem sink partitioned by date and hour",
-	"q13": "a lookup join against a bounded side table",
 	"q18": "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) deduplication",
 	"q19": "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) top-N",
-	"q20": "a stream-stream join",
 }
 
-// Queries returns every query, in the suite's order (q0, q1, q2, q11, ...).
+// Queries returns every query, in the suite's order (q0, q1, q2, q3, ...).
 func Queries() []Query {
 	out := make([]Query, len(names))
 	for i, n := range names {
@@ -85,27 +94,60 @@ func Lookup(name string) (Query, bool) {
 	return Query{Name: name, File: file, SQL: string(b)}, true
 }
 
-// eventsOption matches the 'events' option of a file's WITH clause.
+// eventsOption matches the 'events' option of a source's WITH clause.
 var eventsOption = regexp.MustCompile(`('events'\s*=\s*')(\d+)(')`)
 
-// WithEvents returns sql with its one 'events' = '...' option set to n, the
+// WithEvents returns sql with every 'events' = '...' option set to n, the
 // number of events of all kinds (people, auctions and bids) to generate.
+// Every source of a file reads the same stream of events (each its own
+// kind), so a query over two sources gets the same count in both.
 func WithEvents(sql string, n int64) (string, error) {
 	if n <= 0 {
 		return "", fmt.Errorf("nexmark: events must be positive, got %d", n)
 	}
-	if k := len(eventsOption.FindAllStringIndex(sql, -1)); k != 1 {
-		return "", fmt.Errorf("nexmark: the query has %d 'events' options, want 1", k)
+	if !eventsOption.MatchString(sql) {
+		return "", fmt.Errorf("nexmark: the query has 0 'events' options, want one per source")
 	}
 	return eventsOption.ReplaceAllString(sql, "${1}"+strconv.FormatInt(n, 10)+"${3}"), nil
 }
 
-// Events returns the 'events' option of sql (0 when it has none).
+// Events returns the 'events' option of sql's sources: 0 when there is
+// none, or when two sources disagree.
 func Events(sql string) int64 {
-	m := eventsOption.FindStringSubmatch(sql)
-	if m == nil {
-		return 0
+	var n int64
+	for _, m := range eventsOption.FindAllStringSubmatch(sql, -1) {
+		v, err := strconv.ParseInt(m[2], 10, 64)
+		if err != nil || (n != 0 && v != n) {
+			return 0
+		}
+		n = v
 	}
-	n, _ := strconv.ParseInt(m[2], 10, 64)
 	return n
+}
+
+// WriteData writes the data files the queries read (data/side_input.csv,
+// q13's side table) under dir, as they are under this folder, so that a
+// query's embedded text runs with dir as the folder its relative paths
+// resolve against.
+func WriteData(dir string) error {
+	return fs.WalkDir(data, "data", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("nexmark: reading the embedded data files: %w", err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(path))
+		if d.IsDir() {
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return fmt.Errorf("nexmark: writing the data files: %w", err)
+			}
+			return nil
+		}
+		b, err := data.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("nexmark: reading embedded %s: %w", path, err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return fmt.Errorf("nexmark: writing the data files: %w", err)
+		}
+		return nil
+	})
 }

@@ -1,17 +1,21 @@
 package nexmarktest
 
 // The independent check: each query's answer computed in plain Go, row by
-// row with maps, from the generator's bids read straight from the nexmark
-// connector (no SQL, no planner, no operators).
+// row with maps, from the generator's people, auctions and bids read
+// straight from the nexmark connector (no SQL, no planner, no operators),
+// and for q13 from the side table's CSV file read with encoding/csv.
 
 import (
 	"cmp"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,78 +37,141 @@ type bid struct {
 	channel, url, extra    string
 }
 
-// bids yields the bids among the first events Nexmark events, in order,
-// read through the connector as an exec.Source.
+// person is one generated person (the columns the queries read).
+type person struct {
+	id                int64
+	name, city, state string
+	ms                int64 // date_time
+}
+
+// auction is one generated auction.
+type auction struct {
+	id                    int64
+	itemName, description string
+	initialBid, reserve   int64
+	ms, expires           int64 // date_time and expires, epoch milliseconds
+	seller, category      int64
+	extra                 string
+}
+
+// column declares a column of a generator table.
+func column(name string, t arrow.DataType) arrow.Field {
+	return arrow.Field{Name: name, Type: t, Nullable: true}
+}
+
+// scan reads the columns of one of the generator's tables (person,
+// auction or bid) among the first events Nexmark events, in order, through
+// the connector as an exec.Source, and calls row for each row of each
+// record until it returns false.
+func scan(table string, columns []arrow.Field, events int64, row func(rec arrow.Record, i int) bool) error {
+	spec, err := connectors.Lookup("nexmark")
+	if err != nil {
+		return err
+	}
+	opts, err := spec.Validate(map[string]string{
+		"connector": "nexmark", "nexmark.table": table, "events": strconv.FormatInt(events, 10),
+	})
+	if err != nil {
+		return err
+	}
+	src, err := spec.NewSource(connectors.SourceConfig{
+		Name: table, Schema: arrow.NewSchema(columns, nil), Options: opts, BatchSize: 4096, Mem: memory.NewGoAllocator(),
+	})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	ctx := context.Background()
+	if err := src.Open(ctx); err != nil {
+		return err
+	}
+	for {
+		sb, err := src.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rec := sb.Record
+		if rec == nil {
+			continue
+		}
+		for i := 0; i < int(rec.NumRows()); i++ {
+			if !row(rec, i) {
+				rec.Release()
+				return nil
+			}
+		}
+		rec.Release()
+	}
+}
+
+// bids yields the bids among the first events Nexmark events, in order.
 func bids(events int64) iter.Seq2[*bid, error] {
 	return func(yield func(*bid, error) bool) {
-		spec, err := connectors.Lookup("nexmark")
-		if err != nil {
-			yield(nil, err)
-			return
+		columns := []arrow.Field{
+			column("auction", sqltypes.BigInt), column("bidder", sqltypes.BigInt), column("price", sqltypes.BigInt),
+			column("channel", sqltypes.Varchar), column("url", sqltypes.Varchar),
+			column("date_time", sqltypes.Timestamp), column("extra", sqltypes.Varchar),
 		}
-		opts, err := spec.Validate(map[string]string{
-			"connector": "nexmark", "nexmark.table": "bid", "events": strconv.FormatInt(events, 10),
+		stopped := false
+		err := scan("bid", columns, events, func(rec arrow.Record, i int) bool {
+			b := &bid{
+				auction: rec.Column(0).(*array.Int64).Value(i), bidder: rec.Column(1).(*array.Int64).Value(i),
+				price: rec.Column(2).(*array.Int64).Value(i), channel: rec.Column(3).(*array.String).Value(i),
+				url: rec.Column(4).(*array.String).Value(i), ms: int64(rec.Column(5).(*array.Timestamp).Value(i)),
+				extra: rec.Column(6).(*array.String).Value(i),
+			}
+			stopped = !yield(b, nil)
+			return !stopped
 		})
-		if err != nil {
+		if err != nil && !stopped {
 			yield(nil, err)
-			return
-		}
-		field := func(name string, t arrow.DataType) arrow.Field {
-			return arrow.Field{Name: name, Type: t, Nullable: true}
-		}
-		schema := arrow.NewSchema([]arrow.Field{
-			field("auction", sqltypes.BigInt), field("bidder", sqltypes.BigInt), field("price", sqltypes.BigInt),
-			field("channel", sqltypes.Varchar), field("url", sqltypes.Varchar),
-			field("date_time", sqltypes.Timestamp), field("extra", sqltypes.Varchar),
-		}, nil)
-		src, err := spec.NewSource(connectors.SourceConfig{
-			Name: "bid", Schema: schema, Options: opts, BatchSize: 4096, Mem: memory.NewGoAllocator(),
-		})
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		defer src.Close()
-		ctx := context.Background()
-		if err := src.Open(ctx); err != nil {
-			yield(nil, err)
-			return
-		}
-		for {
-			sb, err := src.Next(ctx)
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			rec := sb.Record
-			if rec == nil {
-				continue
-			}
-			var (
-				auction = rec.Column(0).(*array.Int64)
-				bidder  = rec.Column(1).(*array.Int64)
-				price   = rec.Column(2).(*array.Int64)
-				channel = rec.Column(3).(*array.String)
-				url     = rec.Column(4).(*array.String)
-				ts      = rec.Column(5).(*array.Timestamp)
-				extra   = rec.Column(6).(*array.String)
-			)
-			for i := 0; i < int(rec.NumRows()); i++ {
-				b := &bid{
-					auction: auction.Value(i), bidder: bidder.Value(i), price: price.Value(i),
-					ms: int64(ts.Value(i)), channel: channel.Value(i), url: url.Value(i), extra: extra.Value(i),
-				}
-				if !yield(b, nil) {
-					rec.Release()
-					return
-				}
-			}
-			rec.Release()
 		}
 	}
+}
+
+// people returns the people among the first events Nexmark events, in
+// order.
+func people(events int64) ([]*person, error) {
+	columns := []arrow.Field{
+		column("id", sqltypes.BigInt), column("name", sqltypes.Varchar), column("city", sqltypes.Varchar),
+		column("state", sqltypes.Varchar), column("date_time", sqltypes.Timestamp),
+	}
+	var out []*person
+	err := scan("person", columns, events, func(rec arrow.Record, i int) bool {
+		out = append(out, &person{
+			id: rec.Column(0).(*array.Int64).Value(i), name: rec.Column(1).(*array.String).Value(i),
+			city: rec.Column(2).(*array.String).Value(i), state: rec.Column(3).(*array.String).Value(i),
+			ms: int64(rec.Column(4).(*array.Timestamp).Value(i)),
+		})
+		return true
+	})
+	return out, err
+}
+
+// auctions returns the auctions among the first events Nexmark events, in
+// order.
+func auctions(events int64) ([]*auction, error) {
+	columns := []arrow.Field{
+		column("id", sqltypes.BigInt), column("item_name", sqltypes.Varchar), column("description", sqltypes.Varchar),
+		column("initial_bid", sqltypes.BigInt), column("reserve", sqltypes.BigInt),
+		column("date_time", sqltypes.Timestamp), column("expires", sqltypes.Timestamp),
+		column("seller", sqltypes.BigInt), column("category", sqltypes.BigInt), column("extra", sqltypes.Varchar),
+	}
+	var out []*auction
+	err := scan("auction", columns, events, func(rec arrow.Record, i int) bool {
+		i64 := func(c int) int64 { return rec.Column(c).(*array.Int64).Value(i) }
+		str := func(c int) string { return rec.Column(c).(*array.String).Value(i) }
+		ts := func(c int) int64 { return int64(rec.Column(c).(*array.Timestamp).Value(i)) }
+		out = append(out, &auction{
+			id: i64(0), itemName: str(1), description: str(2), initialBid: i64(3), reserve: i64(4),
+			ms: ts(5), expires: ts(6), seller: i64(7), category: i64(8), extra: str(9),
+		})
+		return true
+	})
+	return out, err
 }
 
 // ---------------------------------------------------------------------------
@@ -171,6 +238,11 @@ const (
 	// depend on the wall clock; compared as each key's total over its
 	// windows (see procTimeChecker).
 	procTime
+	// interleaved: a join of two streams, whose rows come in an order that
+	// depends on how the inputs' batches interleave: compared as a
+	// multiset, and the golden file keeps the rows sorted (see
+	// sortedChecker).
+	interleaved
 )
 
 // colKind says how an output column compares: most as text; decimals and
@@ -209,6 +281,8 @@ func (e expectation) checker(events int64) checker {
 		return &setChecker{e: e, events: events, got: map[string]int{}}
 	case procTime:
 		return &procTimeChecker{e: e, events: events, start: time.Now(), totals: map[string]int64{}, windows: map[string]bool{}}
+	case interleaved:
+		return sortedChecker{&setChecker{e: e, events: events, got: map[string]int{}}}
 	}
 	return &setChecker{e: e, events: events, got: map[string]int{}, changelog: true}
 }
@@ -345,6 +419,27 @@ func (c *setChecker) finish() error {
 	return errors.New(b.String())
 }
 
+// sortedChecker is a setChecker whose golden file keeps the rows sorted
+// (as text, each as many times as it came), with the header first: the
+// order of a join's output depends on the scheduling of its inputs, which
+// is no part of its result.
+type sortedChecker struct{ *setChecker }
+
+var _ canonicalizer = sortedChecker{}
+
+func (c sortedChecker) canonical() (string, int64, string) {
+	var b strings.Builder
+	b.WriteString(rowText(c.e.header) + "\n")
+	var n int64
+	for _, r := range slices.Sorted(maps.Keys(c.got)) {
+		for range c.got[r] {
+			b.WriteString(r + "\n")
+			n++
+		}
+	}
+	return b.String(), n, "the rows sorted (fields joined by commas)"
+}
+
 // procTimeChecker checks a count per key over 10-second processing-time
 // windows (q12) by what does not depend on the wall clock: every window
 // is aligned to 10 seconds, lasts 10 seconds and lies within the run, a key
@@ -429,7 +524,7 @@ func (c *procTimeChecker) finish() error {
 
 // canonical is what a golden file keeps of a processing-time result: each
 // key's total, sorted by key.
-func (c *procTimeChecker) canonical() (string, int64) {
+func (c *procTimeChecker) canonical() (string, int64, string) {
 	keys := slices.SortedFunc(maps.Keys(c.totals), func(a, b string) int {
 		x, _ := strconv.ParseInt(a, 10, 64)
 		y, _ := strconv.ParseInt(b, 10, 64)
@@ -440,7 +535,7 @@ func (c *procTimeChecker) canonical() (string, int64) {
 	for _, k := range keys {
 		b.WriteString(k + "," + itoa(c.totals[k]) + "\n")
 	}
-	return b.String(), int64(len(keys))
+	return b.String(), int64(len(keys)), "each bidder's total bid_count over its processing-time windows"
 }
 
 // perBid makes an in-order expectation from a function of one bid (nil:
@@ -506,6 +601,21 @@ var expectations = map[string]expectation{
 			return []string{itoa(b.auction), itoa(b.price)}
 		}),
 	},
+	"q3": {
+		header: []string{"name", "city", "state", "id"},
+		mode:   interleaved,
+		rows:   final(q3),
+	},
+	"q7": {
+		header: []string{"auction", "bidder", "price", "date_time", "extra"},
+		mode:   interleaved,
+		rows:   final(q7),
+	},
+	"q8": {
+		header: []string{"id", "name", "starttime"},
+		mode:   interleaved,
+		rows:   final(q8),
+	},
 	"q11": {
 		header: []string{"bidder", "bid_count", "starttime", "endtime"},
 		mode:   unordered,
@@ -515,6 +625,30 @@ var expectations = map[string]expectation{
 		header: []string{"bidder", "bid_count", "starttime", "endtime"},
 		mode:   procTime,
 		rows:   final(q12),
+	},
+	"q13": {
+		// A lookup join keeps the order of its input, the bids.
+		header: []string{"auction", "bidder", "price", "date_time", "value"},
+		rows: func(events int64) iter.Seq2[[]string, error] {
+			return func(yield func([]string, error) bool) {
+				side, err := sideInput()
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				for r, err := range perBid(func(b *bid) []string {
+					v, ok := side[b.auction%10_000]
+					if !ok {
+						return nil
+					}
+					return []string{itoa(b.auction), itoa(b.bidder), itoa(b.price), timestamp(b.ms), v}
+				})(events) {
+					if !yield(r, err) || err != nil {
+						return
+					}
+				}
+			}
+		},
 	},
 	"q14": {
 		header: []string{"auction", "bidder", "price", "bidTimeType", "date_time", "extra", "c_counts"},
@@ -561,6 +695,13 @@ var expectations = map[string]expectation{
 		mode:  changelog,
 		kinds: map[int]colKind{8: float},
 		rows:  final(q17),
+	},
+	"q20": {
+		header: []string{"auction", "bidder", "price", "channel", "url", "bid_date_time", "bid_extra",
+			"item_name", "description", "initial_bid", "reserve", "auction_date_time", "expires", "seller", "category",
+			"auction_extra"},
+		mode: interleaved,
+		rows: final(q20),
 	},
 	"q21": {
 		header: []string{"auction", "bidder", "price", "channel", "channel_id"},
@@ -796,6 +937,167 @@ func q17(events int64) ([][]string, error) {
 		rows = append(rows, []string{itoa(k.auction), k.day,
 			itoa(g.bids[0]), itoa(g.bids[1]), itoa(g.bids[2]), itoa(g.bids[3]),
 			itoa(g.lo), itoa(g.hi), double(float64(g.total) / float64(g.bids[0])), itoa(g.total)})
+	}
+	return rows, nil
+}
+
+// Joins. Each is computed from the whole input at once, with maps; the
+// engine's rows, which come in an order that depends on how the sources'
+// batches interleave, are compared as a multiset.
+
+// q3: each category-10 auction whose seller lives in or, id or ca, with
+// the seller's name, city and state. Every person id is unique, so an
+// auction has at most one row.
+func q3(events int64) ([][]string, error) {
+	ps, err := people(events)
+	if err != nil {
+		return nil, err
+	}
+	local := map[int64]*person{}
+	for _, p := range ps {
+		switch p.state {
+		case "or", "id", "ca":
+			local[p.id] = p
+		}
+	}
+	as, err := auctions(events)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]string
+	for _, a := range as {
+		if p := local[a.seller]; p != nil && a.category == 10 {
+			rows = append(rows, []string{p.name, p.city, p.state, itoa(a.id)})
+		}
+	}
+	return rows, nil
+}
+
+// tumbleMs is the TUMBLE size of q7 and q8.
+const tumbleMs = 10_000
+
+// windowStart is the start of the 10-second window (aligned to the epoch)
+// that holds ms.
+func windowStart(ms int64) int64 { return ms - ((ms%tumbleMs)+tumbleMs)%tumbleMs }
+
+// q7: the bids whose price is the maximum of a 10-second window whose
+// [end - 10 s, end] holds the bid: its own window, and, for a bid exactly
+// at a window's start, the window before too (whose end it is), if that
+// window has bids. A bid matching both is two rows.
+func q7(events int64) ([][]string, error) {
+	top := map[int64]int64{} // window start → maximum price
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		w := windowStart(b.ms)
+		if p, ok := top[w]; !ok || b.price > p {
+			top[w] = b.price
+		}
+	}
+	var rows [][]string
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		w := windowStart(b.ms)
+		for _, start := range []int64{w, w - tumbleMs} {
+			end := start + tumbleMs
+			if p, ok := top[start]; ok && p == b.price && end-tumbleMs <= b.ms && b.ms <= end {
+				rows = append(rows, []string{itoa(b.auction), itoa(b.bidder), itoa(b.price), timestamp(b.ms), b.extra})
+			}
+		}
+	}
+	return rows, nil
+}
+
+// q8: the people who, in the 10-second window they registered in, also
+// created an auction (as its seller), with the window's start: one row per
+// such person and window.
+func q8(events int64) ([][]string, error) {
+	type key struct{ seller, start int64 }
+	as, err := auctions(events)
+	if err != nil {
+		return nil, err
+	}
+	sold := map[key]bool{}
+	for _, a := range as {
+		sold[key{a.seller, windowStart(a.ms)}] = true
+	}
+	ps, err := people(events)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		id    int64
+		name  string
+		start int64
+	}
+	seen := map[row]bool{} // GROUP BY id, name, window: one row each
+	var rows [][]string
+	for _, p := range ps {
+		r := row{p.id, p.name, windowStart(p.ms)}
+		if !seen[r] && sold[key{p.id, r.start}] {
+			seen[r] = true
+			rows = append(rows, []string{itoa(p.id), p.name, timestamp(r.start)})
+		}
+	}
+	return rows, nil
+}
+
+// sideInputPath is q13's side table.
+var sideInputPath = filepath.Join("..", "..", "examples", "nexmark", "data", "side_input.csv")
+
+// sideInput reads q13's side table: value by key.
+func sideInput() (map[int64]string, error) {
+	f, err := os.Open(sideInputPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", sideInputPath, err)
+	}
+	if len(recs) == 0 || strings.Join(recs[0], ",") != "key,value" {
+		return nil, fmt.Errorf("%s: no key,value header", sideInputPath)
+	}
+	side := map[int64]string{}
+	for _, r := range recs[1:] {
+		k, err := strconv.ParseInt(r[0], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: key %q: %w", sideInputPath, r[0], err)
+		}
+		side[k] = r[1]
+	}
+	return side, nil
+}
+
+// q20: each bid on a category-10 auction, with the auction's columns.
+// Auction ids are unique, so a bid has at most one row.
+func q20(events int64) ([][]string, error) {
+	as, err := auctions(events)
+	if err != nil {
+		return nil, err
+	}
+	tens := map[int64]*auction{}
+	for _, a := range as {
+		if a.category == 10 {
+			tens[a.id] = a
+		}
+	}
+	var rows [][]string
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		a := tens[b.auction]
+		if a == nil {
+			continue
+		}
+		rows = append(rows, []string{itoa(b.auction), itoa(b.bidder), itoa(b.price), b.channel, b.url, timestamp(b.ms), b.extra,
+			a.itemName, a.description, itoa(a.initialBid), itoa(a.reserve), timestamp(a.ms), timestamp(a.expires),
+			itoa(a.seller), itoa(a.category), a.extra})
 	}
 	return rows, nil
 }
