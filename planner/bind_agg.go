@@ -308,6 +308,10 @@ func checkWatermark(input Node, w *Window, pos parser.Pos) error {
 // HAVING. It returns the plan up to HAVING, and the select list bound over
 // the plan's output.
 func (qb *queryBinder) bindAggregation(sel *parser.Select, input Node, sc *scope) (Node, []Expr, []string, *exprBinder, error) {
+	if input.Props().Updating {
+		return nil, nil, nil, nil, errorf(ErrUnsupported, sel.Pos, "aggregation over an updating input (a changelog: an unwindowed GROUP BY, an outer join) is not supported yet").
+			WithHint("aggregate an append-only input: window the inner aggregation, or use an inner join")
+	}
 	ac := &aggContext{keys: map[string]int{}}
 	colPos := map[*ColRef]parser.Pos{}
 	gb := &exprBinder{sc: sc, clause: "GROUP BY", colPos: colPos}

@@ -58,6 +58,9 @@ func (qb *queryBinder) bindQuery(q *parser.Query) (Node, error) {
 		}
 		orderB = &exprBinder{sc: sc, clause: "ORDER BY"}
 		if sel.Distinct {
+			if plan.Props().Updating {
+				return nil, errorf(ErrUnsupported, sel.Pos, "SELECT DISTINCT over an updating input (a changelog) is not supported yet")
+			}
 			// SELECT DISTINCT is a grouping by every output column.
 			inner := &Project{Input: plan, Exprs: exprs, Names: names}
 			keys := make([]Expr, len(exprs))

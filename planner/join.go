@@ -499,8 +499,7 @@ func (qb *queryBinder) bindLookupJoin(t *parser.JoinTable, left Node, lsc *scope
 	if err != nil {
 		return nil, nil, err
 	}
-	c, ok := at.(*ColRef)
-	if !ok || !lsc.cols[c.Index].procTime {
+	if !isProcTime(at, lsc) {
 		return nil, nil, errorf(ErrUnsupported, tn.ForSystemTime.Position(), "FOR SYSTEM_TIME AS OF needs a processing-time column (declared `p AS PROCTIME()`); event-time temporal joins are not supported yet")
 	}
 	alias := tn.Name.Name
@@ -539,6 +538,18 @@ func (qb *queryBinder) bindLookupJoin(t *parser.JoinTable, left Node, lsc *scope
 	}
 	lj.Residual = conjoin(rest)
 	return lj, sc, nil
+}
+
+// isProcTime reports whether e is processing time: PROCTIME() or a
+// processing-time column.
+func isProcTime(e Expr, sc *scope) bool {
+	switch e := e.(type) {
+	case *ColRef:
+		return sc.cols[e.Index].procTime
+	case *CallExpr:
+		return strings.EqualFold(e.Func.Name, "PROCTIME")
+	}
+	return false
 }
 
 // PushFilterIntoJoin moves a filter over an inner join into the join's

@@ -41,8 +41,8 @@ type nexmarkBenchOptions struct {
 // table, all reading the same stream of Events event numbers, each making
 // its own kind and skipping the others: Events counts that stream once,
 // not once per source, as Flink's figures count the one generated stream
-// its views split by kind. (q7 reads the bids twice, in two scans of one
-// source; its events are counted once too.)
+// its views split by kind. (q5 and q7 read the bids twice, in two scans of
+// one source; their events are counted once too.)
 type nexmarkResult struct {
 	Query            string  `json:"query"`
 	Events           int64   `json:"events"`

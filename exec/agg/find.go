@@ -78,32 +78,7 @@ func (ht *hashTable) find(s *scratch, rows []int32, out []uint32) int {
 		}
 	}
 
-	h := buf(&s.hashes, n)
-	for i := range h {
-		h[i] = hashSeed
-	}
-	for _, c := range ht.cols {
-		c.hashIn(rows, h)
-	}
-
-	chk := buf(&s.chk, n)[:0]
-	cand := buf(&s.cand, n)[:0]
-	entries, shift, mask := ht.entries, ht.shift, ht.mask
-	for k, hk := range h {
-		out[k] = missing
-		tag := hk >> 32
-		for p := hk >> shift; ; p = (p + 1) & mask {
-			e := entries[p]
-			if e == 0 {
-				break
-			}
-			if e>>32 == tag {
-				chk = append(chk, int32(k))
-				cand = append(cand, uint32(e)-1)
-				break
-			}
-		}
-	}
+	h, chk, cand := ht.candidates(s, rows, out)
 	if len(chk) == 0 {
 		return 0
 	}

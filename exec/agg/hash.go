@@ -44,6 +44,40 @@ type hashTable struct {
 	limit   int      // grow when n reaches it (75% load)
 }
 
+// candidates hashes every row (rows[k], or k when rows is nil) column by
+// column and probes the index for each row's first stored key with a
+// matching tag: chk lists the rows that have one and cand those keys' ids.
+// Every out[k] is set to missing; the caller confirms the candidates.
+func (ht *hashTable) candidates(s *scratch, rows []int32, out []uint32) (h []uint64, chk []int32, cand []uint32) {
+	n := len(out)
+	h = buf(&s.hashes, n)
+	for i := range h {
+		h[i] = hashSeed
+	}
+	for _, c := range ht.cols {
+		c.hashIn(rows, h)
+	}
+	chk = buf(&s.chk, n)[:0]
+	cand = buf(&s.cand, n)[:0]
+	entries, shift, mask := ht.entries, ht.shift, ht.mask
+	for k, hk := range h {
+		out[k] = missing
+		tag := hk >> 32
+		for p := hk >> shift; ; p = (p + 1) & mask {
+			e := entries[p]
+			if e == 0 {
+				break
+			}
+			if e>>32 == tag {
+				chk = append(chk, int32(k))
+				cand = append(cand, uint32(e)-1)
+				break
+			}
+		}
+	}
+	return h, chk, cand
+}
+
 // grow doubles the index (or creates it) and reinserts every entry by its
 // tag.
 func (ht *hashTable) grow() {
@@ -101,32 +135,7 @@ func (ht *hashTable) lookup(s *scratch, rows []int32, out []uint32) int {
 		}
 	}
 
-	h := buf(&s.hashes, n)
-	for i := range h {
-		h[i] = hashSeed
-	}
-	for _, c := range ht.cols {
-		c.hashIn(rows, h)
-	}
-
-	chk := buf(&s.chk, n)[:0]
-	cand := buf(&s.cand, n)[:0]
-	entries, shift, mask := ht.entries, ht.shift, ht.mask
-	for k, hk := range h {
-		out[k] = missing
-		tag := hk >> 32
-		for p := hk >> shift; ; p = (p + 1) & mask {
-			e := entries[p]
-			if e == 0 {
-				break
-			}
-			if e>>32 == tag {
-				chk = append(chk, int32(k))
-				cand = append(cand, uint32(e)-1)
-				break
-			}
-		}
-	}
+	h, chk, cand := ht.candidates(s, rows, out)
 	if len(chk) > 0 {
 		eq := buf(&s.eq, len(chk))
 		for i := range eq {

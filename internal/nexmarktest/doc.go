@@ -7,8 +7,9 @@
 //     CSV output's row count, SHA-256 and first 20 lines must match. q12's
 //     windows are wall-clock time, so its golden files record what does not
 //     depend on the clock: each bidder's total over its windows. The order
-//     of a join of two streams (q3, q7, q8, q20) depends on how its inputs'
-//     batches interleave, so their golden files record the rows sorted.
+//     of a join of two streams (q3, q5, q7, q8, q20) depends on how its
+//     inputs' batches interleave, so their golden files record the rows
+//     sorted.
 //     `WEIR_UPDATE=1 go test ./internal/nexmarktest/` rewrites them.
 //   - An independent check: the same answer computed in plain Go from the
 //     generator's rows (people, auctions and bids, read through the
@@ -16,8 +17,8 @@
 //     maps over the whole input) must equal the engine's output: row by row
 //     for the stateless queries and q13's lookup join, whose output keeps
 //     the input order; as a multiset for q11's sessions and for the joins
-//     of two streams (q3, q7, q8, q20), whose output order depends on how
-//     the two inputs' batches interleave; for the updating q15–q17, as the
+//     of two streams (q3, q5, q7, q8, q20), whose output order depends on
+//     how the two inputs' batches interleave; for the updating q15–q17, as the
 //     final state left by applying the changelog; and for q12, as each
 //     bidder's total, with every window aligned to 10 seconds and within
 //     the run.

@@ -606,6 +606,11 @@ var expectations = map[string]expectation{
 		mode:   interleaved,
 		rows:   final(q3),
 	},
+	"q5": {
+		header: []string{"auction", "num", "starttime"},
+		mode:   interleaved,
+		rows:   final(q5),
+	},
 	"q7": {
 		header: []string{"auction", "bidder", "price", "date_time", "extra"},
 		mode:   interleaved,
@@ -968,6 +973,42 @@ func q3(events int64) ([][]string, error) {
 	for _, a := range as {
 		if p := local[a.seller]; p != nil && a.category == 10 {
 			rows = append(rows, []string{p.name, p.city, p.state, itoa(a.id)})
+		}
+	}
+	return rows, nil
+}
+
+// q5's HOP windows: 10 seconds long, one starting every 2 seconds.
+const (
+	hopSizeMs  = 10_000
+	hopSlideMs = 2_000
+)
+
+// q5: for each 10-second window starting every 2 seconds (aligned to the
+// epoch), each auction's number of bids in it; the auctions whose number is
+// the window's largest, with that number and the window's start. A bid at
+// t is in the windows starting at the multiples of 2 s in (t - 10 s, t].
+// Ties give one row per auction.
+func q5(events int64) ([][]string, error) {
+	type key struct{ start, auction int64 }
+	counts := map[key]int64{}
+	for b, err := range bids(events) {
+		if err != nil {
+			return nil, err
+		}
+		last := b.ms - ((b.ms%hopSlideMs)+hopSlideMs)%hopSlideMs // the latest window start <= t
+		for start := last; start > b.ms-hopSizeMs; start -= hopSlideMs {
+			counts[key{start, b.auction}]++
+		}
+	}
+	top := map[int64]int64{} // window start → the largest count in it
+	for k, n := range counts {
+		top[k.start] = max(top[k.start], n)
+	}
+	var rows [][]string
+	for k, n := range counts {
+		if n == top[k.start] {
+			rows = append(rows, []string{itoa(k.auction), itoa(n), timestamp(k.start)})
 		}
 	}
 	return rows, nil
