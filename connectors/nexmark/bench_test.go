@@ -46,3 +46,8 @@ func BenchmarkBidProjected(b *testing.B) { benchTable(b, "bid", "auction", "pric
 func BenchmarkPerson(b *testing.B) { benchTable(b, "person") }
 
 func BenchmarkAuction(b *testing.B) { benchTable(b, "auction") }
+
+// BenchmarkBidQ14 reads the columns Nexmark q14 reads.
+func BenchmarkBidQ14(b *testing.B) {
+	benchTable(b, "bid", "auction", "bidder", "price", "date_time", "extra")
+}

@@ -220,18 +220,23 @@ func (g *generator) bid(n int64, w *writer) {
 	if c := w.i64[bidPrice]; c != nil {
 		c.vals[row] = priceOf(u)
 	}
+	// The channel's draws are made whether or not anyone reads it; its
+	// name and URL are looked up only when someone does.
+	cc, cu := w.str[bidChannel], w.str[bidURL]
 	var channel, url []byte
 	if r.intn64(hotChannelRatio) > 0 {
 		h := r.intn64(uint64(len(hotChannels)))
-		channel, url = hotChannelBytes[h], g.channels.hotURL(h)
-	} else {
-		channel, url = g.channels.channel(r.intn32(numChannels))
+		if cc != nil || cu != nil {
+			channel, url = hotChannelBytes[h], g.channels.hotURL(h)
+		}
+	} else if i := r.intn32(numChannels); cc != nil || cu != nil {
+		channel, url = g.channels.channel(i)
 	}
-	if c := w.str[bidChannel]; c != nil {
-		c.addBytes(row, channel)
+	if cc != nil {
+		cc.addBytes(row, channel)
 	}
-	if c := w.str[bidURL]; c != nil {
-		c.addBytes(row, url)
+	if cu != nil {
+		cu.addBytes(row, url)
 	}
 	if c := w.i64[bidDateTime]; c != nil {
 		c.vals[row] = g.eventTime(n)

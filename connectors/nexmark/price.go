@@ -13,8 +13,11 @@ import "math"
 // math.Pow would differ in about one price in 7,000.
 func priceOf(u uint32) int64 {
 	x := float32(u>>8) * (1.0 / (1 << 24))
-	p := pow10f(float32(x * 6))
-	return int64(math.Round(float64(float32(p * 100))))
+	p := float32(pow10f(float32(x*6)) * 100)
+	// Rounding half up, as math.Round does for positive numbers: p has 24
+	// significant bits and lies in [100, 10^8], so p + 0.5 is exact in
+	// float64 and truncating it rounds.
+	return int64(float64(p) + 0.5)
 }
 
 // pow10f is glibc's powf(10, y) for y in [0, 6]: exp2(y × log2(10)) with

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/bitutil"
 	"github.com/apache/arrow/go/v17/arrow/decimal128"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/arrow/scalar"
 
 	"github.com/weirsql/weir/sqltypes"
 )
@@ -30,6 +31,9 @@ type arithExpr struct {
 	kind phys
 	// DECIMAL: operand scales and result precision and scale.
 	ls, rs, prec, scale int32
+	// exact: DECIMAL + - * whose operands are too small for any result
+	// to exceed the precision (decDigits), so no row can overflow.
+	exact bool
 }
 
 var _ Expr = (*arithExpr)(nil)
@@ -41,18 +45,77 @@ func newArith(op BinaryOp, l, r Expr, p binaryPlan) *arithExpr {
 		e.rs = r.DataType().(*arrow.Decimal128Type).Scale
 		d := p.result.(*arrow.Decimal128Type)
 		e.prec, e.scale = d.Precision, d.Scale
+		if op == Add || op == Sub || op == Mul {
+			e.exact = arithDigits(op, l, r) <= e.prec
+		}
 	}
 	return e
+}
+
+// decDigits bounds the values of a DECIMAL expression: each, unscaled, is
+// below 10^d in magnitude. The bound is the type's precision, or less for a
+// constant, an integer cast to DECIMAL (a BIGINT has 19 digits whatever
+// the scale it is cast to) and sums and products of such: 0.908 * price,
+// with price a BIGINT cast to DECIMAL(22, 3), has at most 3 + 22 digits,
+// well inside its DECIMAL(38, 6).
+func decDigits(e Expr) int32 {
+	p, s := decScale(e.DataType())
+	d := p
+	switch x := e.(type) {
+	case *literal:
+		if !x.s.IsValid() {
+			return 0
+		}
+		return digitsOf(litValue[decimal128.Num](x.s))
+	case *castExpr:
+		from := x.x.DataType()
+		switch {
+		case sqltypes.IsInteger(from):
+			fd, _ := decimalOf(from)
+			d = fd.Precision + s
+		case from.ID() == arrow.DECIMAL128:
+			if _, fs := decScale(from); s >= fs {
+				d = decDigits(x.x) + s - fs
+			}
+		}
+	case *arithExpr:
+		if x.kind == physDec && (x.op == Add || x.op == Sub || x.op == Mul) {
+			d = arithDigits(x.op, x.l, x.r)
+		}
+	}
+	return min(d, p)
+}
+
+// arithDigits bounds the digits of l op r for DECIMAL operands: a product
+// has the digits of both factors, a sum one more than the larger operand
+// (+ and - see their operands at the result's scale).
+func arithDigits(op BinaryOp, l, r Expr) int32 {
+	if op == Mul {
+		return decDigits(l) + decDigits(r)
+	}
+	return max(decDigits(l), decDigits(r)) + 1
 }
 
 func (e *arithExpr) DataType() arrow.DataType { return e.typ }
 func (e *arithExpr) String() string           { return binaryString(e.op, e.l, e.r) }
 func (e *arithExpr) children() []Expr         { return []Expr{e.l, e.r} }
 
-// fallible: integer and DECIMAL division by zero, DECIMAL overflow.
+// fallible: integer division by zero (not by a constant other than zero),
+// DECIMAL division by zero and DECIMAL overflow (unless the operands rule
+// it out).
 func (e *arithExpr) fallible() bool {
 	isInt := e.kind == physI32 || e.kind == physI64
-	return (isInt && (e.op == Div || e.op == Mod)) || e.kind == physDec
+	if isInt && (e.op == Div || e.op == Mod) {
+		s, _ := IsLiteral(e.r)
+		switch v := s.(type) {
+		case *scalar.Int32:
+			return !v.IsValid() || v.Value == 0
+		case *scalar.Int64:
+			return !v.IsValid() || v.Value == 0
+		}
+		return true
+	}
+	return e.kind == physDec && !e.exact
 }
 
 func (e *arithExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
@@ -282,7 +345,93 @@ func arithFloat[T float](mem memory.Allocator, op BinaryOp, typ arrow.DataType, 
 	return newArray(typ, n, valid, buf), nil
 }
 
+// mulDecimal is DECIMAL * when every row's factors fit in an int64, as
+// they do for most DECIMAL columns and for integers cast to DECIMAL: one
+// 64×64-bit multiplication a row, exact in 128 bits, and a precision check
+// only when the operand types do not rule out overflow. It returns nil
+// when some row needs the general loop (a larger factor, or an overflow,
+// which the general loop reports).
+func (e *arithExpr) mulDecimal(mem memory.Allocator, l, r operand, n int) arrow.Array {
+	a, b, ac, bc := sides[decimal128.Num](l, r)
+	if n == 0 || (a == nil && l.arr != nil) || (b == nil && r.arr != nil) {
+		return nil
+	}
+	valid := andValidity(mem, n, l.arr, r.arr)
+	vb := bitsOf(valid)
+	buf, out := arrowbuf.AllocValues[decimal128.Num](mem, n)
+	var wide uint64 // nonzero when some factor does not fit in an int64
+	switch {
+	case a == nil:
+		wide = notI64(ac)
+		c := int64(ac.LowBits())
+		for i, v := range b[:n] {
+			wide |= notI64(v)
+			out[i] = mulI64(c, int64(v.LowBits()))
+		}
+	case b == nil:
+		wide = notI64(bc)
+		c := int64(bc.LowBits())
+		for i, v := range a[:n] {
+			wide |= notI64(v)
+			out[i] = mulI64(int64(v.LowBits()), c)
+		}
+	default:
+		b = b[:n]
+		for i, v := range a[:n] {
+			w := b[i]
+			wide |= notI64(v) | notI64(w)
+			out[i] = mulI64(int64(v.LowBits()), int64(w.LowBits()))
+		}
+	}
+	isValid := func(i int) bool { return vb == nil || vb[i>>3]&(1<<(i&7)) != 0 }
+	if wide != 0 && vb != nil {
+		// A NULL row's value may be anything: look at the valid rows only.
+		wide = 0
+		for i := range out {
+			if !isValid(i) {
+				continue
+			}
+			x, y := ac, bc
+			if a != nil {
+				x = a[i]
+			}
+			if b != nil {
+				y = b[i]
+			}
+			wide |= notI64(x) | notI64(y)
+		}
+	}
+	if wide == 0 && !e.exact {
+		for i, v := range out {
+			if isValid(i) && !decFits(v, e.prec) {
+				wide = 1
+				break
+			}
+		}
+	}
+	if wide != 0 {
+		buf.Release()
+		if valid != nil {
+			valid.Release()
+		}
+		return nil
+	}
+	return newArray(e.typ, n, valid, buf)
+}
+
 func (e *arithExpr) evalDecimal(mem memory.Allocator, l, r operand, n int) (arrow.Array, error) {
+	if e.op == Mul {
+		if out := e.mulDecimal(mem, l, r, n); out != nil {
+			return out, nil
+		}
+	}
+	return e.decimalRows(mem, l, r, n)
+}
+
+// decimalRows is the general DECIMAL loop: 128-bit arithmetic row by row,
+// each result checked against the precision unless the types rule
+// overflow out.
+func (e *arithExpr) decimalRows(mem memory.Allocator, l, r operand, n int) (arrow.Array, error) {
 	valid := andValidity(mem, n, l.arr, r.arr)
 	vb := bitsOf(valid)
 	buf, out := arrowbuf.AllocValues[decimal128.Num](mem, n)
@@ -322,7 +471,7 @@ func (e *arithExpr) evalDecimal(mem memory.Allocator, l, r operand, n int) (arro
 			}
 			v = decMod(a, b)
 		}
-		if !ok || !decFits(v, e.prec) {
+		if !ok || (!e.exact && !decFits(v, e.prec)) {
 			return fail(Errorf("numeric overflow: %s %s %s does not fit %s",
 				appendDecimal(nil, a, e.ls), e.op, appendDecimal(nil, b, e.rs), sqltypes.Name(e.typ)))
 		}

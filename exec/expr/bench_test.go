@@ -2,11 +2,11 @@ package expr
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/weirsql/weir/sqltypes"
@@ -102,4 +102,81 @@ func BenchmarkPricePredicate(b *testing.B) {
 	benchEval(b, e, batch)
 }
 
-var _ = array.NewRecord
+// Nexmark q14's expressions as the planner builds them, over a batch of
+// bids like the generator's: log-uniform prices from 100 to 100,000,000,
+// times spread over a day, 54 to 81 random letters of extra.
+
+func q14Batch(b *testing.B) arrow.Record {
+	r := rand.New(rand.NewSource(14))
+	prices := make([]any, benchRows)
+	times := make([]any, benchRows)
+	extras := make([]any, benchRows)
+	const day = 86_400_000
+	for i := range prices {
+		prices[i] = int64(math.Round(math.Pow(10, 2+6*r.Float64())))
+		times[i] = sqltypes.FormatTimestamp(1_704_067_200_000 + r.Int63n(day))
+		letters := make([]byte, 54+r.Intn(28))
+		for k := range letters {
+			letters[k] = byte('a' + r.Intn(26))
+		}
+		extras[i] = string(letters)
+	}
+	return record(b, memory.NewGoAllocator(),
+		c("price", sqltypes.BigInt, prices...),
+		c("date_time", sqltypes.Timestamp, times...),
+		c("extra", sqltypes.Varchar, extras...))
+}
+
+// q14Price is 0.908 * price: both sides cast to DECIMAL(22, 3), as the
+// planner types it, giving DECIMAL(38, 6).
+func q14Price(b testing.TB) Expr {
+	d := dec(22, 3)
+	return must(NewBinary(Mul, must(NewCast(lit(b, dec(3, 3), "0.908"), d, false)),
+		must(NewCast(NewColumn(0, "price", sqltypes.BigInt), d, false))))
+}
+
+// q14Where is its WHERE clause.
+func q14Where(b testing.TB) Expr {
+	bound := func(v int64) Expr { return must(NewCast(lit(b, sqltypes.BigInt, v), dec(38, 6), false)) }
+	return must(NewBinary(And,
+		must(NewBinary(Gt, q14Price(b), bound(1_000_000))),
+		must(NewBinary(Lt, q14Price(b), bound(50_000_000)))))
+}
+
+// q14Case is its CASE over HOUR(date_time).
+func q14Case(b testing.TB) Expr {
+	hour := func() Expr { return must(NewExtract("HOUR", NewColumn(1, "date_time", sqltypes.Timestamp))) }
+	n := func(v int64) Expr { return lit(b, sqltypes.BigInt, v) }
+	vc := sqltypes.Varchar
+	return must(NewCase([]When{
+		{Cond: must(NewBinary(And, must(NewBinary(GtEq, hour(), n(8))), must(NewBinary(LtEq, hour(), n(18))))),
+			Result: lit(b, vc, "dayTime")},
+		{Cond: must(NewBinary(Or, must(NewBinary(LtEq, hour(), n(6))), must(NewBinary(GtEq, hour(), n(20))))),
+			Result: lit(b, vc, "nightTime")},
+	}, lit(b, vc, "otherTime")))
+}
+
+func BenchmarkQ14Where(b *testing.B) {
+	batch := q14Batch(b)
+	defer batch.Release()
+	benchEval(b, q14Where(b), batch)
+}
+
+func BenchmarkQ14Price(b *testing.B) {
+	batch := q14Batch(b)
+	defer batch.Release()
+	benchEval(b, q14Price(b), batch)
+}
+
+func BenchmarkQ14Case(b *testing.B) {
+	batch := q14Batch(b)
+	defer batch.Release()
+	benchEval(b, q14Case(b), batch)
+}
+
+func BenchmarkQ14CountChar(b *testing.B) {
+	batch := q14Batch(b)
+	defer batch.Release()
+	f, _ := LookupFunc("COUNT_CHAR")
+	benchEval(b, must(f.New([]Expr{NewColumn(2, "extra", sqltypes.Varchar), lit(b, sqltypes.Varchar, "c")}, sqltypes.BigInt)), batch)
+}

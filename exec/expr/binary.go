@@ -298,7 +298,9 @@ func NewBinary(op BinaryOp, l, r Expr) (Expr, error) {
 	case op == Concat:
 		e = &concatExpr{l: l, r: r}
 	case op.IsComparison():
-		e = &compareExpr{op: op, l: l, r: r, kind: p.kind}
+		c := &compareExpr{op: op, l: l, r: r, kind: p.kind}
+		c.scaled = detectScaled(c)
+		e = c
 	default:
 		e = newArith(op, l, r, p)
 	}

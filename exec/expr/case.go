@@ -30,6 +30,11 @@ type caseExpr struct {
 	// per arm.
 	switchOn Expr
 	keys     []string
+	// ranges is set when every condition compares one integer expression
+	// with integer constants, under AND, OR and NOT (CASE WHEN HOUR(t) >= 8
+	// AND HOUR(t) <= 18 THEN ... WHEN HOUR(t) <= 6 ...): the expression is
+	// evaluated once per batch and each row's arm looked up from its value.
+	ranges *rangeSwitch
 }
 
 var _ Expr = (*caseExpr)(nil)
@@ -97,6 +102,9 @@ func NewCase(whens []When, els Expr) (Expr, error) {
 		return NewLiteral(scalar.MakeNullScalar(typ)), nil
 	}
 	e.detectSwitch()
+	if e.switchOn == nil {
+		e.ranges = detectRanges(e.whens)
+	}
 	return e, nil
 }
 
@@ -212,9 +220,12 @@ func (e *caseExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
 		remaining []int32
 		err       error
 	)
-	if e.switchOn != nil {
+	switch {
+	case e.switchOn != nil:
 		remaining, err = e.switchAssign(ctx, batch, assign)
-	} else {
+	case e.ranges != nil:
+		remaining, err = e.ranges.assign(ctx, batch, assign)
+	default:
 		remaining, err = e.condAssign(ctx, batch, assign)
 	}
 	if err != nil {

@@ -101,6 +101,8 @@ func castCanFail(from, to arrow.DataType) bool {
 		return false
 	case f == arrow.DECIMAL128 && (t == arrow.FLOAT32 || t == arrow.FLOAT64):
 		return false
+	case sqltypes.IsInteger(from) && t == arrow.DECIMAL128:
+		return !intFitsDecimal(from, to)
 	case f == arrow.DECIMAL128 && t == arrow.DECIMAL128:
 		fp, fs := decScale(from)
 		tp, ts := decScale(to)
@@ -363,7 +365,29 @@ func decToFloatCast[T float](mem memory.Allocator, x arrow.Array, to arrow.DataT
 	}, nil)
 }
 
+// intFitsDecimal reports whether every value of the integer type from
+// fits in the DECIMAL to: BIGINT has 19 digits, so it fits DECIMAL(22, 3).
+func intFitsDecimal(from, to arrow.DataType) bool {
+	fd, _ := decimalOf(from)
+	p, s := decScale(to)
+	return fd.Precision+s <= p
+}
+
 func intToDec[F integer](mem memory.Allocator, x arrow.Array, to arrow.DataType, try bool) (arrow.Array, error) {
+	if _, s := decScale(to); s >= 0 && s <= 18 && intFitsDecimal(x.DataType(), to) {
+		// Every value fits: v × 10^s, one multiplication a row.
+		k := int64(pow10[s].lo)
+		buf, out := arrowbuf.AllocValues[decimal128.Num](mem, x.Len())
+		for i, v := range arrowbuf.Values[F](x) {
+			out[i] = mulI64(int64(v), k)
+		}
+		return newArray(to, x.Len(), shareValidity(mem, x), buf), nil
+	}
+	return intToDecChecked[F](mem, x, to, try)
+}
+
+// intToDecChecked converts integers to a DECIMAL some of them may not fit.
+func intToDecChecked[F integer](mem memory.Allocator, x arrow.Array, to arrow.DataType, try bool) (arrow.Array, error) {
 	p, s := decScale(to)
 	return castFixed(mem, x, to, try, func(v F) (decimal128.Num, bool) {
 		d, ok := decFromInt(int64(v), s)

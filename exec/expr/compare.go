@@ -22,6 +22,9 @@ type compareExpr struct {
 	op   BinaryOp
 	l, r Expr
 	kind phys
+	// scaled, when set, computes the comparison of an integer times a
+	// constant with a constant on the integer alone (compare_scaled.go).
+	scaled *scaledCompare
 }
 
 var _ Expr = (*compareExpr)(nil)
@@ -32,6 +35,9 @@ func (e *compareExpr) children() []Expr         { return []Expr{e.l, e.r} }
 func (e *compareExpr) fallible() bool           { return false }
 
 func (e *compareExpr) Eval(ctx *Context, batch arrow.Record) (arrow.Array, error) {
+	if e.scaled != nil {
+		return e.scaled.eval(ctx, batch)
+	}
 	n := int(batch.NumRows())
 	l, err := evalOperand(ctx, e.l, batch)
 	if err != nil {
@@ -239,18 +245,40 @@ func setBit(out []byte, i int, v bool) {
 	out[i>>3] |= b2u(v) << (uint(i) & 7)
 }
 
+// compareDec compares DECIMALs of one scale eight rows to a byte: every
+// comparison is an equality or a "less than", with the operands swapped
+// or the answer negated.
 func compareDec(op BinaryOp, out []byte, l, r operand, n int) {
-	a := arrowbuf.Values[decimal128.Num](l.arr)
+	a := arrowbuf.Values[decimal128.Num](l.arr)[:n]
+	var b []decimal128.Num
+	var c decimal128.Num
 	if r.arr == nil {
-		c := litValue[decimal128.Num](r.lit)
-		for i, v := range a {
-			setBit(out, i, cmpResult(op, decCmp(v, c)))
-		}
-		return
+		c = litValue[decimal128.Num](r.lit)
+	} else {
+		b = arrowbuf.Values[decimal128.Num](r.arr)[:n]
 	}
-	b := arrowbuf.Values[decimal128.Num](r.arr)[:n]
-	for i, v := range a {
-		setBit(out, i, cmpResult(op, decCmp(v, b[i])))
+	eq := op == Eq || op == NotEq
+	swap := op == Gt || op == LtEq                 // a > b is b < a; a <= b is !(b < a)
+	neg := op == NotEq || op == LtEq || op == GtEq // a >= b is !(a < b)
+	for j := 0; j < n; j += 8 {
+		var m byte
+		for k := j; k < min(j+8, n); k++ {
+			x, y := a[k], c
+			if b != nil {
+				y = b[k]
+			}
+			if swap {
+				x, y = y, x
+			}
+			var t bool
+			if eq {
+				t = x == y
+			} else {
+				t = decLess(x, y)
+			}
+			m |= b2u(t != neg) << (uint(k) & 7)
+		}
+		out[j>>3] = m
 	}
 }
 

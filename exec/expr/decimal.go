@@ -98,20 +98,10 @@ func decFits(n decimal128.Num, prec int32) bool {
 	return u.less(pow10[prec])
 }
 
-// decCmp compares two Nums of the same scale.
-func decCmp(a, b decimal128.Num) int {
+// decLess reports whether a < b.
+func decLess(a, b decimal128.Num) bool {
 	ah, bh := a.HighBits(), b.HighBits()
-	switch {
-	case ah < bh:
-		return -1
-	case ah > bh:
-		return 1
-	case a.LowBits() < b.LowBits():
-		return -1
-	case a.LowBits() > b.LowBits():
-		return 1
-	}
-	return 0
+	return ah < bh || (ah == bh && a.LowBits() < b.LowBits())
 }
 
 // roundDiv divides a magnitude by 10^k (0 ≤ k ≤ 38), rounding half away
@@ -168,6 +158,33 @@ func decSub(a, b decimal128.Num) (decimal128.Num, bool) {
 	r := a.Sub(b)
 	sa, sb, sr := a.HighBits() < 0, b.HighBits() < 0, r.HighBits() < 0
 	return r, !(sa != sb && sr != sa)
+}
+
+// mulI64 returns a × b exactly: the product of two int64 values always
+// fits in 127 bits. (The unsigned product's high word, corrected for the
+// signs: a negative a contributes -b·2^64, a negative b -a·2^64.)
+func mulI64(a, b int64) decimal128.Num {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	hi -= uint64(a>>63)&uint64(b) + uint64(b>>63)&uint64(a)
+	return decimal128.New(int64(hi), lo)
+}
+
+// notI64 is zero when n fits in an int64 (its high word is the sign
+// extension of the low one), and nonzero otherwise; kernels OR it over a
+// batch to learn whether a fast int64 loop applied to every row.
+func notI64(n decimal128.Num) uint64 {
+	return uint64(n.HighBits() ^ int64(n.LowBits())>>63)
+}
+
+// digitsOf returns the number of digits of |n|: the least d with
+// |n| < 10^d (0 for zero, 39 beyond 10^38).
+func digitsOf(n decimal128.Num) int32 {
+	u, _ := decSplit(n)
+	d := int32(0)
+	for d < int32(len(pow10)) && !u.less(pow10[d]) {
+		d++
+	}
+	return d
 }
 
 func decMul(a, b decimal128.Num) (decimal128.Num, bool) {

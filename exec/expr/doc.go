@@ -66,10 +66,14 @@
 //	binary.go        BinaryOp, the typing rule, NewBinary
 //	arith.go         + - * / % kernels (numbers, DECIMAL, time)
 //	decimal.go       128-bit DECIMAL arithmetic
-//	compare.go       comparison kernels
+//	compare.go       comparison kernels; compare_scaled.go compares
+//	                 CAST(integer AS DECIMAL) * constant with a constant on
+//	                 the integer
 //	logic.go         AND, OR, NOT, IS [NOT] NULL/TRUE/FALSE
 //	in.go, like.go   IN lists and LIKE patterns
-//	case.go          CASE and COALESCE; take.go selects and gathers rows
+//	case.go          CASE and COALESCE; case_ranges.go evaluates a CASE
+//	                 whose arms compare one integer with constants by
+//	                 lookup; take.go selects and gathers rows
 //	cast.go          CAST and TRY_CAST
 //	extract.go       EXTRACT and calendar arithmetic
 //	registry.go      Func, LookupFunc, Funcs

@@ -116,26 +116,7 @@ func gather(mem memory.Allocator, typ arrow.DataType, n int, srcs []arrow.Array,
 		}
 		return newArrayNulls(typ, n, nulls, valid, vals)
 	case physStr:
-		strs := make([]*array.String, len(srcs))
-		for k, s := range srcs {
-			if s != nil {
-				strs[k] = s.(*array.String)
-			}
-		}
-		o := newStrOut(mem, n)
-		for i := 0; i < n; i++ {
-			if isValid(i) {
-				o.data = append(o.data, strs[src(i)].Value(int(pos[i]))...)
-			}
-			o.commit()
-		}
-		dbuf := memory.NewResizableBuffer(mem)
-		dbuf.Resize(len(o.data))
-		copy(dbuf.Bytes(), o.data)
-		offs := o.offs
-		o.offs = nil
-		o.release()
-		return newArrayNulls(typ, n, nulls, valid, offs, dbuf)
+		return gatherStrings(mem, typ, n, nulls, valid, srcs, which, pos)
 	case physI32, physF32:
 		return gatherFixed[uint32](mem, typ, n, nulls, valid, srcs, which, pos)
 	case physI64, physF64:
@@ -144,6 +125,61 @@ func gather(mem memory.Allocator, typ arrow.DataType, n int, srcs []arrow.Array,
 		return gatherFixed[decimal128.Num](mem, typ, n, nulls, valid, srcs, which, pos)
 	}
 	panic(fmt.Sprintf("expr: cannot gather %s", typ))
+}
+
+// gatherStrings copies VARCHAR values: the sizes first, so that the bytes
+// are written once into a buffer of the right size.
+func gatherStrings(mem memory.Allocator, typ arrow.DataType, n, nulls int, valid *memory.Buffer, srcs []arrow.Array, which []int16, pos []int32) arrow.Array {
+	offs := make([][]int32, len(srcs))
+	data := make([][]byte, len(srcs))
+	for k, s := range srcs {
+		if s != nil && s.Len() > 0 {
+			a := s.(*array.String)
+			offs[k], data[k] = rebase(a.ValueOffsets()), a.ValueBytes()
+		}
+	}
+	vb := bitsOf(valid)
+	src := func(i int) int {
+		if which == nil {
+			return 0
+		}
+		return int(which[i])
+	}
+	obuf, out := arrowbuf.AllocValues[int32](mem, n+1)
+	total := int32(0)
+	for i := 0; i < n; i++ {
+		out[i] = total
+		if vb == nil || vb[i>>3]&(1<<(uint(i)&7)) != 0 {
+			o, p := offs[src(i)], pos[i]
+			total += o[p+1] - o[p]
+		}
+	}
+	out[n] = total
+	dbuf := memory.NewResizableBuffer(mem)
+	dbuf.Resize(int(total))
+	bytes := dbuf.Bytes()
+	for i := 0; i < n; i++ {
+		if start, end := out[i], out[i+1]; start < end {
+			k, p := src(i), pos[i]
+			copy(bytes[start:end], data[k][offs[k][p]:])
+		}
+	}
+	return newArrayNulls(typ, n, nulls, valid, obuf, dbuf)
+}
+
+// rebase returns a string array's offsets relative to its first value,
+// for indexing the bytes ValueBytes returns (a copy when they do not
+// start at 0).
+func rebase(offs []int32) []int32 {
+	base := offs[0]
+	if base == 0 {
+		return offs
+	}
+	out := make([]int32, len(offs))
+	for i, o := range offs {
+		out[i] = o - base
+	}
+	return out
 }
 
 // gatherFixed copies fixed-width values; NULL rows get whatever value their
