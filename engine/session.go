@@ -535,7 +535,11 @@ func reportDropped(w io.Writer, op exec.Operator) {
 			return
 		}
 		if n := wo.LateRows(); n > 0 {
-			fmt.Fprintf(w, "weir: dropped %d late row(s): their windows had closed before they arrived\n", n)
+			reason := "their windows had closed before they arrived"
+			if r, ok := o.(interface{ LateReason() string }); ok {
+				reason = r.LateReason() // a late row of no window (a deduplication)
+			}
+			fmt.Fprintf(w, "weir: dropped %d late row(s): %s\n", n, reason)
 		}
 		if n := wo.NullTimeRows(); n > 0 {
 			fmt.Fprintf(w, "weir: dropped %d row(s) with a NULL event time\n", n)

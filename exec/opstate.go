@@ -275,7 +275,7 @@ func (g *GroupAggregate) openTable() error {
 	if g.table != nil {
 		return nil
 	}
-	t, err := agg.NewTable(g.ec.Mem, g.spec.keyTypes(), g.spec.Aggs)
+	t, err := g.newTable()
 	if err != nil {
 		return err
 	}

@@ -407,11 +407,32 @@ type FuncCall struct {
 	Over     *WindowSpec // nil when absent
 }
 
-// WindowSpec is `OVER (PARTITION BY ... ORDER BY ...)`.
+// WindowSpec is `OVER (PARTITION BY ... ORDER BY ... [frame])`.
 type WindowSpec struct {
 	Pos         Pos
 	PartitionBy []Expr
 	OrderBy     []*OrderItem
+	Frame       *WindowFrame // nil when absent
+}
+
+// WindowFrame is `ROWS|RANGE BETWEEN start AND end`, or the short form
+// `ROWS|RANGE start` (End nil), which means BETWEEN start AND CURRENT ROW.
+type WindowFrame struct {
+	Pos   Pos
+	Unit  string // "ROWS" or "RANGE"
+	Start *FrameBound
+	End   *FrameBound // nil in the short form
+}
+
+// FrameBound is one end of a WindowFrame.
+type FrameBound struct {
+	Pos Pos
+	// Kind is "UNBOUNDED PRECEDING", "PRECEDING", "CURRENT ROW",
+	// "FOLLOWING" or "UNBOUNDED FOLLOWING".
+	Kind string
+	// Offset is n of `n PRECEDING` and `n FOLLOWING` (a number or an
+	// interval); nil for the other kinds.
+	Offset Expr
 }
 
 // TypeName is a SQL type as written: Name upper case with synonyms kept
@@ -472,6 +493,8 @@ func (n *Cast) Position() Pos          { return n.Pos }
 func (n *Extract) Position() Pos       { return n.Pos }
 func (n *FuncCall) Position() Pos      { return n.Pos }
 func (n *WindowSpec) Position() Pos    { return n.Pos }
+func (n *WindowFrame) Position() Pos   { return n.Pos }
+func (n *FrameBound) Position() Pos    { return n.Pos }
 func (n *TypeName) Position() Pos      { return n.Pos }
 func (n *Subquery) Position() Pos      { return n.Pos }
 

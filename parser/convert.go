@@ -890,8 +890,49 @@ func convFuncCall(g *gFuncCall) (Expr, error) {
 		if f.Over.OrderBy, err = convOrderItems(w.OrderBy); err != nil {
 			return nil, err
 		}
+		if w.Frame != nil {
+			if f.Over.Frame, err = convFrame(w.Frame); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return f, nil
+}
+
+// convFrame converts a window frame; a bound is checked only for its form
+// here (the planner says which frames it runs).
+func convFrame(g *gFrame) (*WindowFrame, error) {
+	fr := &WindowFrame{Pos: toPos(g.Pos), Unit: foldUpper(g.Unit)}
+	var err error
+	if g.Only != nil {
+		fr.Start, err = convFrameBound(g.Only)
+		return fr, err
+	}
+	if fr.Start, err = convFrameBound(g.Start); err != nil {
+		return nil, err
+	}
+	if fr.End, err = convFrameBound(g.End); err != nil {
+		return nil, err
+	}
+	return fr, nil
+}
+
+func convFrameBound(g *gFrameBound) (*FrameBound, error) {
+	b := &FrameBound{Pos: toPos(g.Pos)}
+	switch {
+	case g.Unbounded != "":
+		b.Kind = "UNBOUNDED " + foldUpper(g.Unbounded)
+	case g.Current:
+		b.Kind = "CURRENT ROW"
+	default:
+		b.Kind = foldUpper(g.Dir)
+		off, err := convArith(g.Offset)
+		if err != nil {
+			return nil, err
+		}
+		b.Offset = off
+	}
+	return b, nil
 }
 
 // ---------------------------------------------------------------------------

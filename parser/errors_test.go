@@ -25,6 +25,8 @@ var errorCases = []struct {
 		`unexpected "=", expected an expression`,
 		`compare with a single =`},
 	{"SELECT a FROM t WHERE", 1, 22, `unexpected end of input, expected an expression`, ``},
+	{"SELECT SUM(b) OVER (ORDER BY x ROWS BETWEEN 1 AND CURRENT ROW) FROM t", 1, 47,
+		`unexpected AND, expected an operator, FOLLOWING or PRECEDING`, ``},
 	{"SELECT a FROM t WHERE x >;\nSELECT 1", 1, 26, `unexpected ";", expected an expression`, ``},
 	{"SELECT a b c FROM t", 1, 12,
 		`unexpected "c", expected FROM, WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, "," or ";"`,

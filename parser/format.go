@@ -575,7 +575,29 @@ func (p *printer) windowSpec(w *WindowSpec) {
 		p.WriteString("ORDER BY ")
 		p.orderItems(w.OrderBy)
 	}
+	if f := w.Frame; f != nil {
+		if len(w.PartitionBy) > 0 || len(w.OrderBy) > 0 {
+			p.WriteString(" ")
+		}
+		p.WriteString(f.Unit + " ")
+		if f.End != nil {
+			p.WriteString("BETWEEN ")
+			p.frameBound(f.Start)
+			p.WriteString(" AND ")
+			p.frameBound(f.End)
+		} else {
+			p.frameBound(f.Start)
+		}
+	}
 	p.WriteString(")")
+}
+
+func (p *printer) frameBound(b *FrameBound) {
+	if b.Offset != nil {
+		p.expr(b.Offset, precConcat)
+		p.WriteString(" ")
+	}
+	p.WriteString(b.Kind)
 }
 
 // ident writes a name bare when it reads back as the same unquoted name.

@@ -441,7 +441,28 @@ type gInArg struct {
 type gWindowSpec struct {
 	Pos         lexer.Position
 	PartitionBy []*gExpr      `parser:"'(' ( 'PARTITION' 'BY' @@ ( ',' @@ )* )?"`
-	OrderBy     []*gOrderItem `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )? ')'"`
+	OrderBy     []*gOrderItem `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
+	Frame       *gFrame       `parser:"@@? ')'"`
+}
+
+// gFrame is the frame of a window: ROWS|RANGE BETWEEN start AND end, or
+// the short form ROWS|RANGE start.
+type gFrame struct {
+	Pos   lexer.Position
+	Unit  string       `parser:"@( 'ROWS' | 'RANGE' )"`
+	Start *gFrameBound `parser:"( 'BETWEEN' @@"`
+	End   *gFrameBound `parser:"  'AND' @@"`
+	Only  *gFrameBound `parser:"| @@ )"`
+}
+
+// gFrameBound is UNBOUNDED PRECEDING|FOLLOWING, CURRENT ROW, or an offset
+// (a number or an interval) PRECEDING|FOLLOWING.
+type gFrameBound struct {
+	Pos       lexer.Position
+	Unbounded string  `parser:"  'UNBOUNDED' @( 'PRECEDING' | 'FOLLOWING' )"`
+	Current   bool    `parser:"| @( 'CURRENT' 'ROW' )"`
+	Offset    *gArith `parser:"| @@"`
+	Dir       string  `parser:"  @( 'PRECEDING' | 'FOLLOWING' )"`
 }
 
 type gColumnRef struct {

@@ -99,6 +99,10 @@ var statementCases = []struct{ src, want string }{
 
 	// Expressions in context
 	{`SELECT COUNT(DISTINCT a), SUM(b) FILTER (WHERE b > 0), ROW_NUMBER() OVER (PARTITION BY a ORDER BY ts DESC), AVG(c) OVER () FROM t`, ``},
+	{`SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY x DESC, ts) AS rn FROM t) WHERE rn <= 3`, ``},
+	{`SELECT SUM(b) OVER (PARTITION BY a ORDER BY ts rows between unbounded preceding and current row), COUNT(*) OVER (ORDER BY ts ROWS 10 PRECEDING) FROM t`,
+		`SELECT SUM(b) OVER (PARTITION BY a ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), COUNT(*) OVER (ORDER BY ts ROWS 10 PRECEDING) FROM t`},
+	{`SELECT MAX(p) OVER (PARTITION BY a ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND 2 + 3 FOLLOWING), AVG(p) OVER (ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM t`, ``},
 	{`SELECT CASE WHEN a > 0 THEN 'pos' WHEN a < 0 THEN 'neg' ELSE 'zero' END, CASE a WHEN 1 THEN 'one' END FROM t`, ``},
 	{`SELECT CAST(a AS BIGINT), TRY_CAST(b AS DECIMAL(10, 2)), CAST(c AS TIMESTAMP(3)), EXTRACT(YEAR FROM ts) FROM t`, ``},
 	{`SELECT SUBSTRING(s FROM 2 FOR 3), SUBSTRING(s FROM 2), SUBSTRING(s, 2, 3), TRIM(s), TRIM(BOTH 'x' FROM s), TRIM(LEADING FROM s), TRIM(TRAILING ' ' FROM s), TRIM('x' FROM s), POSITION('a' IN s) FROM t`,
@@ -278,6 +282,8 @@ func TestParseAST(t *testing.T) {
 			`QueryStmt{Query:Query{Select:Select{Items:[SelectItem{Expr:Literal{Kind:LitInt Value:"1"}} SelectItem{Expr:Literal{Kind:LitFloat Value:"1.0"}} SelectItem{Expr:Literal{Kind:LitFloat Value:"1e5"}} SelectItem{Expr:Literal{Kind:LitString Value:"a'b"}} SelectItem{Expr:Literal{Value:"NULL"}} SelectItem{Expr:Literal{Kind:LitBool Value:"TRUE"}} SelectItem{Expr:IntervalLit{Value:"1" Unit:"HOUR"}} SelectItem{Expr:IntervalLit{Value:"1 hour"}} SelectItem{Expr:TypedLit{Type:"TIMESTAMP" Value:"2024-01-01"}} SelectItem{Expr:TypedLit{Type:"DATE" Value:"2024-01-01"}}]}}}`},
 		{`SELECT count(DISTINCT a) FILTER (WHERE b) OVER (PARTITION BY c ORDER BY d), current_timestamp, try_cast(x AS varchar(3)), extract(dow FROM ts)`,
 			`QueryStmt{Query:Query{Select:Select{Items:[SelectItem{Expr:FuncCall{Name:"COUNT" Args:[ColumnRef{Column:a}] Distinct:true Filter:ColumnRef{Column:b} Over:WindowSpec{PartitionBy:[ColumnRef{Column:c}] OrderBy:[OrderItem{Expr:ColumnRef{Column:d}}]}}} SelectItem{Expr:FuncCall{Name:"CURRENT_TIMESTAMP"}} SelectItem{Expr:Cast{X:ColumnRef{Column:x} Type:TypeName{Name:"VARCHAR" Params:[3]} Try:true}} SelectItem{Expr:Extract{Unit:"DOW" X:ColumnRef{Column:ts}}}]}}}`},
+		{`SELECT ROW_NUMBER() OVER (ORDER BY d ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)`,
+			`QueryStmt{Query:Query{Select:Select{Items:[SelectItem{Expr:FuncCall{Name:"ROW_NUMBER" Over:WindowSpec{OrderBy:[OrderItem{Expr:ColumnRef{Column:d}}] Frame:WindowFrame{Unit:"ROWS" Start:FrameBound{Kind:"PRECEDING" Offset:Literal{Kind:LitInt Value:"3"}} End:FrameBound{Kind:"CURRENT ROW"}}}}}]}}}`},
 		{`SELECT CASE x WHEN 1 THEN 'a' ELSE 'b' END, (SELECT 1), x NOT IN (SELECT y FROM u)`,
 			`QueryStmt{Query:Query{Select:Select{Items:[SelectItem{Expr:Case{Operand:ColumnRef{Column:x} Whens:[When{Cond:Literal{Kind:LitInt Value:"1"} Result:Literal{Kind:LitString Value:"a"}}] Else:Literal{Kind:LitString Value:"b"}}} SelectItem{Expr:Subquery{Query:Query{Select:Select{Items:[SelectItem{Expr:Literal{Kind:LitInt Value:"1"}}]}}}} SelectItem{Expr:In{X:ColumnRef{Column:x} List:[Subquery{Query:Query{Select:Select{Items:[SelectItem{Expr:ColumnRef{Column:y}}] From:TableName{Name:u}}}}] Not:true}}]}}}`},
 		{`EXPLAIN INSERT INTO out SELECT 1`,

@@ -43,6 +43,9 @@ type aggContext struct {
 	window     *Window
 	windowCall *parser.FuncCall
 	windowArgs []Expr
+	// updating says the input is a changelog: every aggregate must be able
+	// to retract a row.
+	updating bool
 }
 
 // containsAggregate reports whether a SELECT needs aggregation.
@@ -121,6 +124,14 @@ func (b *exprBinder) bindAggregateCall(e *parser.FuncCall) (Expr, error) {
 	fn, ok := agg.LookupFunc(e.Name)
 	if !ok {
 		return nil, errorf(ErrUnknownFunction, e.Pos, "unknown aggregate function %s", e.Name)
+	}
+	if b.aggs.updating && !agg.Retractable(fn) {
+		hint := "aggregate an append-only input, or use MIN or MAX"
+		if fn == agg.ApproxCountDistinct {
+			hint = "use COUNT(DISTINCT ...), which can"
+		}
+		return nil, errorf(ErrUnsupported, e.Pos, "%s over an updating input (a changelog) is not supported: it cannot take back a retracted row", fn).
+			WithHint("%s", hint)
 	}
 	inner := &exprBinder{sc: b.sc, clause: b.clause, inAggregate: true, colPos: b.colPos}
 	call := &AggCall{Func: fn, Distinct: e.Distinct}
@@ -307,12 +318,12 @@ func checkWatermark(input Node, w *Window, pos parser.Pos) error {
 // columns form sc): GROUP BY, the aggregate calls of the select list and
 // HAVING. It returns the plan up to HAVING, and the select list bound over
 // the plan's output.
+//
+// Over an updating input (a changelog) only an unwindowed aggregation runs,
+// retracting rows as the input retracts them; a windowed one is refused.
 func (qb *queryBinder) bindAggregation(sel *parser.Select, input Node, sc *scope) (Node, []Expr, []string, *exprBinder, error) {
-	if input.Props().Updating {
-		return nil, nil, nil, nil, errorf(ErrUnsupported, sel.Pos, "aggregation over an updating input (a changelog: an unwindowed GROUP BY, an outer join) is not supported yet").
-			WithHint("aggregate an append-only input: window the inner aggregation, or use an inner join")
-	}
-	ac := &aggContext{keys: map[string]int{}}
+	updating := input.Props().Updating
+	ac := &aggContext{keys: map[string]int{}, updating: updating}
 	colPos := map[*ColRef]parser.Pos{}
 	gb := &exprBinder{sc: sc, clause: "GROUP BY", colPos: colPos}
 	var keys []Expr
@@ -392,6 +403,15 @@ func (qb *queryBinder) bindAggregation(sel *parser.Select, input Node, sc *scope
 			keys = rest
 			tvfCols = map[int]int{start: 0, end: 1}
 		}
+	}
+
+	if updating && ac.window != nil {
+		pos := sel.Pos
+		if ac.windowCall != nil {
+			pos = ac.windowCall.Pos
+		}
+		return nil, nil, nil, nil, errorf(ErrUnsupported, pos, "windowed aggregation over an updating input (a changelog: an unwindowed GROUP BY, an outer join) is not supported").
+			WithHint("aggregate the changelog without a window, or window an append-only input")
 	}
 
 	names := make([]string, len(keys))

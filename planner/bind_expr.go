@@ -703,7 +703,7 @@ func (b *exprBinder) bindCall(e *parser.FuncCall) (Expr, error) {
 			WithHint("group by it: GROUP BY %s(ts, INTERVAL '10' SECOND), or use FROM TABLE(%s(TABLE t, DESCRIPTOR(ts), ...))", e.Name, e.Name)
 	}
 	if e.Over != nil {
-		return nil, errorf(ErrUnsupported, e.Pos, "OVER windows are not supported yet")
+		return nil, overUnsupported(e)
 	}
 	f, ok := expr.LookupFunc(e.Name)
 	if !ok {

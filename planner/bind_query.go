@@ -25,14 +25,20 @@ func (qb *queryBinder) bindQuery(q *parser.Query) (Node, error) {
 		sc   *scope
 		err  error
 	)
+	where := sel.Where
 	if sel.From == nil {
 		plan, sc = &Values{Rows: 1}, &scope{}
+	} else if src := qb.topNFrom(sel.From); src != nil {
+		// A Top-N: the WHERE's bound on the row number is part of it.
+		if plan, sc, where, err = qb.bindTopN(src, sel.Where); err != nil {
+			return nil, err
+		}
 	} else if plan, sc, err = qb.bindFrom(sel.From); err != nil {
 		return nil, err
 	}
-	if sel.Where != nil {
+	if where != nil {
 		eb := &exprBinder{sc: sc, clause: "WHERE"}
-		cond, err := eb.bindBool(sel.Where, "WHERE")
+		cond, err := eb.bindBool(where, "WHERE")
 		if err != nil {
 			return nil, err
 		}
@@ -58,10 +64,8 @@ func (qb *queryBinder) bindQuery(q *parser.Query) (Node, error) {
 		}
 		orderB = &exprBinder{sc: sc, clause: "ORDER BY"}
 		if sel.Distinct {
-			if plan.Props().Updating {
-				return nil, errorf(ErrUnsupported, sel.Pos, "SELECT DISTINCT over an updating input (a changelog) is not supported yet")
-			}
-			// SELECT DISTINCT is a grouping by every output column.
+			// SELECT DISTINCT is a grouping by every output column (over an
+			// updating input, one that retracts).
 			inner := &Project{Input: plan, Exprs: exprs, Names: names}
 			keys := make([]Expr, len(exprs))
 			for i, e := range exprs {

@@ -136,6 +136,8 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 			return nil, err
 		}
 		switch {
+		case n.Window == nil && n.Input.Props().Updating:
+			return exec.NewRetractingGroupAggregate(in, spec, ec), nil
 		case n.Window == nil:
 			return exec.NewGroupAggregate(in, spec, ec), nil
 		case n.Window.Kind == Session:
@@ -157,6 +159,8 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 		return compileJoin(n, env, ec)
 	case *LookupJoin:
 		return compileLookupJoin(n, env, ec)
+	case *TopN:
+		return compileTopN(n, env, ec)
 	}
 	return nil, fmt.Errorf("compile: no operator for %T", n)
 }

@@ -281,7 +281,7 @@ func (p *Planner) CreateView(s *parser.CreateView, baseDir string) error {
 		return err
 	}
 	qb := &queryBinder{cat: p.Catalog}
-	plan, err := qb.bindQuery(s.Query)
+	plan, err := qb.bindViewQuery(s.Query)
 	if err != nil {
 		return err
 	}

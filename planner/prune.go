@@ -250,6 +250,8 @@ func prune(n Node, need map[int]bool, changed *bool) (Node, map[int]int) {
 			out.Residual = remap(n.Residual, m)
 		}
 		return &out, m
+	case *TopN:
+		return n.prune(need, changed)
 	}
 	// Nodes that do not know how to prune keep every column.
 	return n, identity(n.Schema().Len())

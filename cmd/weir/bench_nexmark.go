@@ -156,7 +156,7 @@ func benchNexmark(ctx context.Context, o nexmarkBenchOptions, prof io.Writer, en
 			float64(r.PeakHeapBytes)/(1<<20), stateText(r))
 	}
 	if enc == nil {
-		fmt.Fprintf(env.stdout, "(%d cores, GOMAXPROCS %d, %s; state: window aggregate and join state in MB, else groups or open sessions held, or a lookup table's rows)\n",
+		fmt.Fprintf(env.stdout, "(%d cores, GOMAXPROCS %d, %s; state: window aggregate, join and top-N state in MB, else groups or open sessions held, or a lookup table's rows)\n",
 			runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	}
 	return exitOK

@@ -77,7 +77,7 @@ func TestLookup(t *testing.T) {
 	if q, ok := Lookup("q20"); !ok || q.File != "q20.sql" || !strings.Contains(q.SQL, "JOIN auction") {
 		t.Errorf("Lookup(q20) = %+v, %v", q, ok)
 	}
-	for _, name := range []string{"q4", "q99", "", "../queries.go", "data/side_input.csv"} {
+	for _, name := range []string{"q10", "q99", "", "../queries.go", "data/side_input.csv"} {
 		if _, ok := Lookup(name); ok {
 			t.Errorf("Lookup(%q) found a query", name)
 		}

@@ -2,7 +2,7 @@ package agg
 
 // Accumulators: one typed column of state per aggregate, indexed by group
 // id, updated by tight loops over a batch. This file has the interface, the
-// factory, COUNT, SUM and AVG.
+// factory, COUNT, SUM and AVG, each with its retraction (retract.go).
 
 import (
 	"fmt"
@@ -40,8 +40,9 @@ type number interface {
 	integer | float32 | float64
 }
 
-// newAccumulator returns the accumulator of s, whose result type is typ.
-func newAccumulator(s Spec, typ arrow.DataType) (accumulator, error) {
+// newAccumulator returns the accumulator of s, whose result type is typ;
+// with retract, one that also implements retractor.
+func newAccumulator(s Spec, typ arrow.DataType, retract bool) (accumulator, error) {
 	k := kindOf(s.Arg)
 	switch s.Func {
 	case Count, CountStar:
@@ -49,19 +50,19 @@ func newAccumulator(s Spec, typ arrow.DataType) (accumulator, error) {
 	case Sum:
 		switch k {
 		case kI8:
-			return &sumIntAcc[int8]{typ: typ}, nil
+			return &sumIntAcc[int8]{typ: typ, counted: retract}, nil
 		case kI16:
-			return &sumIntAcc[int16]{typ: typ}, nil
+			return &sumIntAcc[int16]{typ: typ, counted: retract}, nil
 		case kI32:
-			return &sumIntAcc[int32]{typ: typ}, nil
+			return &sumIntAcc[int32]{typ: typ, counted: retract}, nil
 		case kI64:
-			return &sumIntAcc[int64]{typ: typ}, nil
+			return &sumIntAcc[int64]{typ: typ, counted: retract}, nil
 		case kF32:
-			return &sumFloatAcc[float32]{}, nil
+			return &sumFloatAcc[float32]{counted: retract}, nil
 		case kF64:
-			return &sumFloatAcc[float64]{}, nil
+			return &sumFloatAcc[float64]{counted: retract}, nil
 		case kDec:
-			return &sumDecAcc{typ: typ, spec: s}, nil
+			return &sumDecAcc{typ: typ, spec: s, counted: retract}, nil
 		}
 	case Avg:
 		switch k {
@@ -74,14 +75,17 @@ func newAccumulator(s Spec, typ arrow.DataType) (accumulator, error) {
 		case kI64:
 			return &avgIntAcc[int64]{}, nil
 		case kF32:
-			return &avgFloatAcc[float32]{}, nil
+			return &avgFloatAcc[float32]{retractable: retract}, nil
 		case kF64:
-			return &avgFloatAcc[float64]{}, nil
+			return &avgFloatAcc[float64]{retractable: retract}, nil
 		case kDec:
 			return &avgDecAcc{sumDecAcc: sumDecAcc{typ: typ, spec: s}, inScale: s.Arg.(*arrow.Decimal128Type).Scale,
 				outScale: typ.(*arrow.Decimal128Type).Scale}, nil
 		}
 	case Min, Max:
+		if retract {
+			return newMultisetAcc(s, typ)
+		}
 		isMax := s.Func == Max
 		switch k {
 		case kBool:
@@ -104,6 +108,9 @@ func newAccumulator(s Spec, typ arrow.DataType) (accumulator, error) {
 			return &minMaxStrAcc{max: isMax}, nil
 		}
 	case FirstValue, LastValue:
+		if retract {
+			return nil, fmt.Errorf("%s: %w", s, ErrNotRetractable)
+		}
 		last := s.Func == LastValue
 		switch k {
 		case kBool:
@@ -127,13 +134,16 @@ func newAccumulator(s Spec, typ arrow.DataType) (accumulator, error) {
 		}
 	case StddevPop, StddevSamp, VarPop, VarSamp:
 		if k.numeric() {
-			a := &varAcc{fn: s.Func, kind: k}
+			a := &varAcc{fn: s.Func, kind: k, odd: retract && k.floating()}
 			if k == kDec {
 				a.scale = s.Arg.(*arrow.Decimal128Type).Scale
 			}
 			return a, nil
 		}
 	case ApproxCountDistinct:
+		if retract {
+			return nil, fmt.Errorf("%s: %w", s, ErrNotRetractable)
+		}
 		col, err := newKeyCol(s.Arg)
 		if err != nil {
 			return nil, err
@@ -179,6 +189,18 @@ func (a *countAcc) mergeFrom(other accumulator, dst, src uint32) error {
 	return nil
 }
 
+func (a *countAcc) retract(_ *scratch, _ []int32, groups []uint32, _ arrow.Array) error {
+	c := a.c
+	for _, g := range groups {
+		if c[g] > 0 {
+			c[g]--
+		}
+	}
+	return nil
+}
+
+func (a *countAcc) clearGroup(g uint32) { a.c[g] = 0 }
+
 func (a *countAcc) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
 	return gatherFixed(mem, sqltypes.BigInt, a.c, nil, groups), nil
 }
@@ -190,20 +212,38 @@ func (a *countAcc) bytes() int64 { return capBytes(a.c) }
 // SUM
 
 // sumIntAcc is SUM over integers (and INTERVAL) into BIGINT, which wraps
-// around on overflow as Java's long does in Flink.
+// around on overflow as Java's long does in Flink. Counted (in a
+// retractable table), it also counts each group's non-NULL values, so that
+// the sum is NULL again once they have all been retracted; wrapping
+// arithmetic makes retraction exact.
 type sumIntAcc[T integer] struct {
-	typ arrow.DataType
-	s   []int64
-	has bitset
+	typ     arrow.DataType
+	s       []int64
+	has     bitset
+	counted bool
+	nn      []int64 // counted: non-NULL values per group
 }
 
 func (a *sumIntAcc[T]) grow(n int) {
 	a.has = growBits(a.has, len(a.s), n, false)
 	a.s = extendZero(a.s, n)
+	if a.counted {
+		a.nn = extendZero(a.nn, n)
+	}
+}
+
+// countIn counts one value into each listed group.
+func countIn(nn []int64, groups []uint32) {
+	for _, g := range groups {
+		nn[g]++
+	}
 }
 
 func (a *sumIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
 	in, s, has := arrowbuf.Values[T](arg), a.s, a.has
+	if a.counted {
+		countIn(a.nn, groups)
+	}
 	if rows == nil {
 		in = in[:len(groups)]
 		for k, g := range groups {
@@ -220,11 +260,34 @@ func (a *sumIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 	return nil
 }
 
+func (a *sumIntAcc[T]) retract(_ *scratch, rows []int32, groups []uint32, arg arrow.Array) error {
+	in, s, nn := arrowbuf.Values[T](arg), a.s, a.nn
+	for k, g := range groups {
+		if nn[g] == 0 {
+			continue
+		}
+		s[g] -= int64(in[rowAt(rows, k)])
+		if nn[g]--; nn[g] == 0 {
+			s[g] = 0
+			a.has.unset(g)
+		}
+	}
+	return nil
+}
+
+func (a *sumIntAcc[T]) clearGroup(g uint32) {
+	a.s[g], a.nn[g] = 0, 0
+	a.has.unset(g)
+}
+
 func (a *sumIntAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
 	o := other.(*sumIntAcc[T])
 	if o.has.get(src) {
 		a.s[dst] += o.s[src]
 		a.has.set(dst)
+	}
+	if a.counted {
+		a.nn[dst] += o.nn[src]
 	}
 	return nil
 }
@@ -233,22 +296,48 @@ func (a *sumIntAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Array
 	return gatherFixed(mem, a.typ, a.s, a.has, groups), nil
 }
 
-func (a *sumIntAcc[T]) reset()       { a.s, a.has = a.s[:0], a.has[:0] }
-func (a *sumIntAcc[T]) bytes() int64 { return capBytes(a.s) + int64(cap(a.has)) }
+func (a *sumIntAcc[T]) reset() { a.s, a.has, a.nn = a.s[:0], a.has[:0], a.nn[:0] }
+func (a *sumIntAcc[T]) bytes() int64 {
+	return capBytes(a.s) + int64(cap(a.has)) + capBytes(a.nn)
+}
 
 // sumFloatAcc is SUM over FLOAT or DOUBLE into DOUBLE, in arrival order.
+// Counted (in a retractable table) it also counts each group's non-NULL
+// values, and keeps NaN and the infinities out of the running sum
+// (nonFinite), so that they can be retracted.
 type sumFloatAcc[T float32 | float64] struct {
-	s   []float64
-	has bitset
+	s       []float64
+	has     bitset
+	counted bool
+	nn      []int64     // counted: non-NULL values per group
+	odd     []nonFinite // counted: NaN and infinities per group
 }
 
 func (a *sumFloatAcc[T]) grow(n int) {
 	a.has = growBits(a.has, len(a.s), n, false)
 	a.s = extendZero(a.s, n)
+	if a.counted {
+		a.nn = extendZero(a.nn, n)
+		a.odd = extendZero(a.odd, n)
+	}
 }
 
 func (a *sumFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
 	in, s, has := arrowbuf.Values[T](arg), a.s, a.has
+	if a.counted {
+		nn, odd := a.nn, a.odd
+		for k, g := range groups {
+			x := float64(in[rowAt(rows, k)])
+			nn[g]++
+			has.mark(g)
+			if x-x != 0 { // NaN or an infinity
+				odd[g].note(x, 1)
+				continue
+			}
+			s[g] += x
+		}
+		return nil
+	}
 	if rows == nil {
 		in = in[:len(groups)]
 		for k, g := range groups {
@@ -265,21 +354,69 @@ func (a *sumFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arro
 	return nil
 }
 
+func (a *sumFloatAcc[T]) retract(_ *scratch, rows []int32, groups []uint32, arg arrow.Array) error {
+	in, s, nn, odd := arrowbuf.Values[T](arg), a.s, a.nn, a.odd
+	for k, g := range groups {
+		if nn[g] == 0 {
+			continue
+		}
+		if x := float64(in[rowAt(rows, k)]); x-x != 0 {
+			odd[g].note(x, -1)
+		} else {
+			s[g] -= x
+		}
+		if nn[g]--; nn[g] == 0 {
+			a.clearGroup(g)
+		}
+	}
+	return nil
+}
+
+func (a *sumFloatAcc[T]) clearGroup(g uint32) {
+	a.s[g], a.nn[g], a.odd[g] = 0, 0, nonFinite{}
+	a.has.unset(g)
+}
+
 func (a *sumFloatAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
 	o := other.(*sumFloatAcc[T])
 	if o.has.get(src) {
 		a.s[dst] += o.s[src]
 		a.has.set(dst)
 	}
+	if a.counted {
+		a.nn[dst] += o.nn[src]
+		a.odd[dst].merge(o.odd[src])
+	}
 	return nil
 }
 
 func (a *sumFloatAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Array, error) {
-	return gatherFixed(mem, sqltypes.Double, a.s, a.has, groups), nil
+	if !a.counted {
+		return gatherFixed(mem, sqltypes.Double, a.s, a.has, groups), nil
+	}
+	n := len(groups)
+	buf, out := arrowbuf.AllocValues[float64](mem, n)
+	v := validityOut{mem: mem, n: n}
+	for i, g := range groups {
+		switch x, odd := a.odd[g].sum(); {
+		case !a.has.get(g):
+			out[i] = 0
+			v.setNull(i)
+		case odd:
+			out[i] = x
+		default:
+			out[i] = a.s[g]
+		}
+	}
+	return newArray(sqltypes.Double, n, v.nulls, v.buf, buf), nil
 }
 
-func (a *sumFloatAcc[T]) reset()       { a.s, a.has = a.s[:0], a.has[:0] }
-func (a *sumFloatAcc[T]) bytes() int64 { return capBytes(a.s) + int64(cap(a.has)) }
+func (a *sumFloatAcc[T]) reset() {
+	a.s, a.has, a.nn, a.odd = a.s[:0], a.has[:0], a.nn[:0], a.odd[:0]
+}
+func (a *sumFloatAcc[T]) bytes() int64 {
+	return capBytes(a.s) + int64(cap(a.has)) + capBytes(a.nn) + capBytes(a.odd)
+}
 
 // decMax and decMin bound DECIMAL(38) values.
 var (
@@ -291,10 +428,12 @@ var (
 // outside DECIMAL(38,s) is an error wrapping ErrOverflow, even if later rows
 // would bring it back.
 type sumDecAcc struct {
-	typ  arrow.DataType
-	spec Spec
-	s    []decimal128.Num
-	has  bitset
+	typ     arrow.DataType
+	spec    Spec
+	s       []decimal128.Num
+	has     bitset
+	counted bool    // in a retractable table (not in AVG's)
+	nn      []int64 // counted: non-NULL values per group
 }
 
 func (a *sumDecAcc) overflow() error {
@@ -304,10 +443,16 @@ func (a *sumDecAcc) overflow() error {
 func (a *sumDecAcc) grow(n int) {
 	a.has = growBits(a.has, len(a.s), n, false)
 	a.s = extendZero(a.s, n)
+	if a.counted {
+		a.nn = extendZero(a.nn, n)
+	}
 }
 
 func (a *sumDecAcc) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
 	in, s, has := arrowbuf.Values[decimal128.Num](arg), a.s, a.has
+	if a.counted {
+		countIn(a.nn, groups)
+	}
 	for k, g := range groups {
 		v := s[g].Add(in[rowAt(rows, k)])
 		if v.Greater(decMax) || v.Less(decMin) {
@@ -319,8 +464,45 @@ func (a *sumDecAcc) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Arr
 	return nil
 }
 
+// sub takes v out of group g's sum.
+func (a *sumDecAcc) sub(g uint32, v decimal128.Num) error {
+	d := a.s[g].Sub(v)
+	if d.Greater(decMax) || d.Less(decMin) {
+		return a.overflow()
+	}
+	a.s[g] = d
+	return nil
+}
+
+func (a *sumDecAcc) retract(_ *scratch, rows []int32, groups []uint32, arg arrow.Array) error {
+	in, nn := arrowbuf.Values[decimal128.Num](arg), a.nn
+	for k, g := range groups {
+		if nn[g] == 0 {
+			continue
+		}
+		if err := a.sub(g, in[rowAt(rows, k)]); err != nil {
+			return err
+		}
+		if nn[g]--; nn[g] == 0 {
+			a.clearGroup(g)
+		}
+	}
+	return nil
+}
+
+func (a *sumDecAcc) clearGroup(g uint32) {
+	a.s[g] = decimal128.Num{}
+	a.has.unset(g)
+	if a.counted {
+		a.nn[g] = 0
+	}
+}
+
 func (a *sumDecAcc) mergeFrom(other accumulator, dst, src uint32) error {
 	o := other.(*sumDecAcc)
+	if a.counted {
+		a.nn[dst] += o.nn[src]
+	}
 	if !o.has.get(src) {
 		return nil
 	}
@@ -337,8 +519,8 @@ func (a *sumDecAcc) build(mem memory.Allocator, groups []uint32) (arrow.Array, e
 	return gatherFixed(mem, a.typ, a.s, a.has, groups), nil
 }
 
-func (a *sumDecAcc) reset()       { a.s, a.has = a.s[:0], a.has[:0] }
-func (a *sumDecAcc) bytes() int64 { return capBytes(a.s) + int64(cap(a.has)) }
+func (a *sumDecAcc) reset()       { a.s, a.has, a.nn = a.s[:0], a.has[:0], a.nn[:0] }
+func (a *sumDecAcc) bytes() int64 { return capBytes(a.s) + int64(cap(a.has)) + capBytes(a.nn) }
 
 // ---------------------------------------------------------------------------
 // AVG
@@ -368,6 +550,23 @@ func (a *avgIntAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.
 	}
 	return nil
 }
+
+func (a *avgIntAcc[T]) retract(_ *scratch, rows []int32, groups []uint32, arg arrow.Array) error {
+	in, lo, hi, cnt := arrowbuf.Values[T](arg), a.lo, a.hi, a.cnt
+	for k, g := range groups {
+		if cnt[g] == 0 {
+			continue
+		}
+		x := int64(in[rowAt(rows, k)])
+		l, b := bits.Sub64(lo[g], uint64(x), 0)
+		lo[g] = l
+		hi[g] -= x>>63 + int64(b)
+		cnt[g]--
+	}
+	return nil
+}
+
+func (a *avgIntAcc[T]) clearGroup(g uint32) { a.lo[g], a.hi[g], a.cnt[g] = 0, 0, 0 }
 
 func (a *avgIntAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
 	o := other.(*avgIntAcc[T])
@@ -406,19 +605,38 @@ func (a *avgIntAcc[T]) bytes() int64 {
 	return capBytes(a.lo) + capBytes(a.hi) + capBytes(a.cnt)
 }
 
-// avgFloatAcc is AVG over FLOAT or DOUBLE: a DOUBLE sum and a count.
+// avgFloatAcc is AVG over FLOAT or DOUBLE: a DOUBLE sum and a count. In a
+// retractable table NaN and the infinities are kept out of the
+// sum (nonFinite), so that they can be retracted.
 type avgFloatAcc[T float32 | float64] struct {
-	s   []float64
-	cnt []int64
+	s           []float64
+	cnt         []int64
+	retractable bool
+	odd         []nonFinite // retractable: NaN and infinities per group
 }
 
 func (a *avgFloatAcc[T]) grow(n int) {
 	a.s = extendZero(a.s, n)
 	a.cnt = extendZero(a.cnt, n)
+	if a.retractable {
+		a.odd = extendZero(a.odd, n)
+	}
 }
 
 func (a *avgFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arrow.Array, _ int64) error {
 	in, s, cnt := arrowbuf.Values[T](arg), a.s, a.cnt
+	if a.retractable {
+		odd := a.odd
+		for k, g := range groups {
+			cnt[g]++
+			if x := float64(in[rowAt(rows, k)]); x-x != 0 {
+				odd[g].note(x, 1)
+			} else {
+				s[g] += x
+			}
+		}
+		return nil
+	}
 	for k, g := range groups {
 		s[g] += float64(in[rowAt(rows, k)])
 		cnt[g]++
@@ -426,10 +644,33 @@ func (a *avgFloatAcc[T]) add(_ *scratch, rows []int32, groups []uint32, arg arro
 	return nil
 }
 
+func (a *avgFloatAcc[T]) retract(_ *scratch, rows []int32, groups []uint32, arg arrow.Array) error {
+	in, s, cnt, odd := arrowbuf.Values[T](arg), a.s, a.cnt, a.odd
+	for k, g := range groups {
+		if cnt[g] == 0 {
+			continue
+		}
+		if x := float64(in[rowAt(rows, k)]); x-x != 0 {
+			odd[g].note(x, -1)
+		} else {
+			s[g] -= x
+		}
+		if cnt[g]--; cnt[g] == 0 {
+			a.clearGroup(g)
+		}
+	}
+	return nil
+}
+
+func (a *avgFloatAcc[T]) clearGroup(g uint32) { a.s[g], a.cnt[g], a.odd[g] = 0, 0, nonFinite{} }
+
 func (a *avgFloatAcc[T]) mergeFrom(other accumulator, dst, src uint32) error {
 	o := other.(*avgFloatAcc[T])
 	a.s[dst] += o.s[src]
 	a.cnt[dst] += o.cnt[src]
+	if a.retractable {
+		a.odd[dst].merge(o.odd[src])
+	}
 	return nil
 }
 
@@ -443,13 +684,21 @@ func (a *avgFloatAcc[T]) build(mem memory.Allocator, groups []uint32) (arrow.Arr
 			v.setNull(i)
 			continue
 		}
+		if a.retractable {
+			if x, ok := a.odd[g].sum(); ok {
+				out[i] = x
+				continue
+			}
+		}
 		out[i] = a.s[g] / float64(a.cnt[g])
 	}
 	return newArray(sqltypes.Double, n, v.nulls, v.buf, buf), nil
 }
 
-func (a *avgFloatAcc[T]) reset()       { a.s, a.cnt = a.s[:0], a.cnt[:0] }
-func (a *avgFloatAcc[T]) bytes() int64 { return capBytes(a.s) + capBytes(a.cnt) }
+func (a *avgFloatAcc[T]) reset() { a.s, a.cnt, a.odd = a.s[:0], a.cnt[:0], a.odd[:0] }
+func (a *avgFloatAcc[T]) bytes() int64 {
+	return capBytes(a.s) + capBytes(a.cnt) + capBytes(a.odd)
+}
 
 // avgDecAcc is AVG over DECIMAL(p,s): a DECIMAL(38,s) sum and a count,
 // divided at the end into DECIMAL(38, max(s,6)), rounding half away from
@@ -474,6 +723,27 @@ func (a *avgDecAcc) add(s *scratch, rows []int32, groups []uint32, arg arrow.Arr
 		cnt[g]++
 	}
 	return nil
+}
+
+func (a *avgDecAcc) retract(_ *scratch, rows []int32, groups []uint32, arg arrow.Array) error {
+	in, cnt := arrowbuf.Values[decimal128.Num](arg), a.cnt
+	for k, g := range groups {
+		if cnt[g] == 0 {
+			continue
+		}
+		if err := a.sub(g, in[rowAt(rows, k)]); err != nil {
+			return err
+		}
+		if cnt[g]--; cnt[g] == 0 {
+			a.clearGroup(g)
+		}
+	}
+	return nil
+}
+
+func (a *avgDecAcc) clearGroup(g uint32) {
+	a.sumDecAcc.clearGroup(g)
+	a.cnt[g] = 0
 }
 
 func (a *avgDecAcc) mergeFrom(other accumulator, dst, src uint32) error {
@@ -579,4 +849,15 @@ var (
 	_ accumulator = (*firstLastStrAcc)(nil)
 	_ accumulator = (*varAcc)(nil)
 	_ accumulator = (*hllAcc)(nil)
+
+	_ retractor = (*countAcc)(nil)
+	_ retractor = (*sumIntAcc[int64])(nil)
+	_ retractor = (*sumFloatAcc[float64])(nil)
+	_ retractor = (*sumDecAcc)(nil)
+	_ retractor = (*avgIntAcc[int64])(nil)
+	_ retractor = (*avgFloatAcc[float64])(nil)
+	_ retractor = (*avgDecAcc)(nil)
+	_ retractor = (*varAcc)(nil)
+	_ retractor = (*multisetAcc[int64])(nil)
+	_ retractor = (*multisetAcc[string])(nil)
 )

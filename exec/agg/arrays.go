@@ -170,18 +170,22 @@ func capBytes[T any](s []T) int64 { return int64(cap(s)) * sizeOf[T]() }
 // through a pool, so that many small tables (one per open window) do not
 // each keep a batch's worth of buffers.
 type scratch struct {
-	hashes []uint64 // Lookup: key hashes; also value hashes for HLL
-	chk    []int32  // Lookup: positions with a candidate group
-	cand   []uint32 // Lookup: the candidate of each chk
-	eq     []bool   // Lookup: whether each candidate matched
-	rows   []int32  // Update: selected rows of one aggregate
-	gs     []uint32 // Update: their groups
-	drows  []int32  // DISTINCT: rows with a new value
-	dgs    []uint32 // DISTINCT: their groups
-	ids    []uint32 // DISTINCT: entry ids
-	byRow  []uint32 // DISTINCT: groups indexed by row
-	f64    []float64
-	bools  []bool
+	hashes  []uint64 // Lookup: key hashes; also value hashes for HLL
+	chk     []int32  // Lookup: positions with a candidate group
+	cand    []uint32 // Lookup: the candidate of each chk
+	eq      []bool   // Lookup: whether each candidate matched
+	rows    []int32  // Update: selected rows of one aggregate
+	gs      []uint32 // Update: their groups
+	drows   []int32  // DISTINCT: rows with a new value
+	dgs     []uint32 // DISTINCT: their groups
+	ids     []uint32 // DISTINCT: entry ids
+	byRow   []uint32 // DISTINCT: groups indexed by row
+	f64     []float64
+	bools   []bool
+	strs    []string // MIN/MAX multisets: VARCHAR values of a batch
+	rsel    []int32  // Retract: rows of groups that hold rows
+	rgs     []uint32 // Retract: their groups
+	emptied []uint32 // Retract: groups left without rows
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

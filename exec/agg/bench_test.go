@@ -163,3 +163,47 @@ func BenchmarkDistinct(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRetract times a retractable table over a changelog: each
+// iteration adds one batch of COUNT(*), SUM(BIGINT) and MAX(BIGINT) rows
+// (BIGINT key, 10^4 groups) and retracts the batch added 16 iterations
+// before, so every group holds a sliding set of values; rows/s counts the
+// rows added and retracted.
+func BenchmarkRetract(b *testing.B) {
+	const batches, lag = 64, 16
+	in := newBenchInput([]arrow.DataType{sqltypes.BigInt}, 10_000, batches)
+	table, err := NewRetractableTable(memory.NewGoAllocator(), []arrow.DataType{sqltypes.BigInt}, benchSpecs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer table.Release()
+	groups := make([][]uint32, batches)
+	for i := range groups {
+		groups[i] = make([]uint32, 1024)
+		table.Lookup(in.keys[i], nil, groups[i])
+	}
+	filters := make([]*array.Boolean, 3)
+	add := func(bi int) {
+		v := in.vals[bi]
+		if err := table.Update(nil, groups[bi], []arrow.Array{nil, v, v}, filters); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < lag; i++ {
+		add(i)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		add((i + lag) % batches)
+		old := i % batches
+		v := in.vals[old]
+		if err := table.Retract(nil, groups[old], []arrow.Array{nil, v, v}, filters); err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)*2048/elapsed.Seconds(), "rows/s")
+	b.ReportMetric(float64(table.MemoryBytes())/float64(table.Live()), "B/group")
+}

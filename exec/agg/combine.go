@@ -12,13 +12,18 @@ import (
 
 // MergeTable folds every group of o, a table of the same key types and
 // aggregates, into t: groups t lacks are created, the others combined as
-// Merge combines two groups of one table. o is not changed.
+// Merge combines two groups of one table. o is not changed. Both tables
+// must be retractable or neither; the empty groups of a retractable o are
+// left out.
 func (t *Table) MergeTable(o *Table) error {
 	if t.released || o.released {
 		return fmt.Errorf("merge a released table")
 	}
 	if len(t.aggs) != len(o.aggs) || len(t.keyTypes) != len(o.keyTypes) {
 		return fmt.Errorf("merge tables of different shapes")
+	}
+	if t.retract != o.retract {
+		return fmt.Errorf("merge a retractable table and one that is not")
 	}
 	if o.err != nil {
 		return o.err
@@ -27,12 +32,17 @@ func (t *Table) MergeTable(o *Table) error {
 		return nil
 	}
 	o.growAccs()
-	dst := make([]uint32, o.n)
-	if o.keys != nil {
-		ids := make([]uint32, o.n)
-		for i := range ids {
-			ids[i] = uint32(i)
+	ids := make([]uint32, 0, o.n) // o's groups to merge
+	for g := range o.n {
+		if !o.retract || o.rowCnt[g] > 0 {
+			ids = append(ids, uint32(g))
 		}
+	}
+	dst := make([]uint32, len(ids))
+	if len(ids) == 0 {
+		return nil
+	}
+	if o.keys != nil {
 		keys := make([]arrow.Array, 0, len(o.keys.cols))
 		defer func() {
 			for _, k := range keys {
@@ -53,12 +63,12 @@ func (t *Table) MergeTable(o *Table) error {
 	t.growAccs()
 	for j := range t.aggs {
 		a, oa := &t.aggs[j], &o.aggs[j]
-		for src, d := range dst {
+		for i, d := range dst {
 			var err error
 			if a.dist != nil {
-				err = t.mergeDistinctFrom(a, oa, d, uint32(src))
+				err = t.mergeDistinctFrom(a, oa, d, ids[i])
 			} else {
-				err = a.acc.mergeFrom(oa.acc, d, uint32(src))
+				err = a.acc.mergeFrom(oa.acc, d, ids[i])
 			}
 			if err != nil {
 				t.err = err
@@ -66,15 +76,20 @@ func (t *Table) MergeTable(o *Table) error {
 			}
 		}
 	}
+	if t.retract {
+		for i, d := range dst {
+			t.addRows(d, o.rowCnt[ids[i]])
+		}
+	}
 	t.seq = max(t.seq, o.seq)
 	return nil
 }
 
 // mergeDistinctFrom adds group src's distinct values in o's aggregate oa
-// to group dst of a.
+// to group dst of a (with their counts of rows, in a retractable table).
 func (t *Table) mergeDistinctFrom(a, oa *aggregate, dst, src uint32) error {
 	oa.dist.grow(int(src) + 1) // groups that never saw a value have no entry yet
-	vals, err := oa.dist.values(t.mem, src)
+	vals, w, err := oa.dist.values(t.mem, src)
 	if err != nil {
 		return err
 	}
@@ -89,7 +104,7 @@ func (t *Table) mergeDistinctFrom(a, oa *aggregate, dst, src uint32) error {
 	}
 	s := getScratch()
 	defer putScratch(s)
-	rows, gs := a.dist.filter(s, nil, gs, vals)
+	rows, gs := a.dist.filter(s, nil, gs, vals, w)
 	if len(gs) == 0 {
 		return nil
 	}
@@ -131,7 +146,7 @@ func (t *Table) Truncate() {
 // EmptyCopy returns a new empty table of t's shape whose arrival numbering
 // goes on from t's: a spilled table's successor.
 func (t *Table) EmptyCopy() (*Table, error) {
-	n, err := NewTable(t.mem, t.keyTypes, t.specs)
+	n, err := newTable(t.mem, t.keyTypes, t.specs, t.retract)
 	if err != nil {
 		return nil, err
 	}

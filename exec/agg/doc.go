@@ -5,6 +5,8 @@
 // optionally DISTINCT and with a FILTER). The windowed-aggregation
 // operators keep one Table per open window (one in all for an unwindowed
 // GROUP BY), feed it batches, and read its results when a window closes.
+// A retractable table (NewRetractableTable) also takes rows back out
+// (Retract), for an unwindowed GROUP BY over an updating input.
 //
 // # Example
 //
@@ -50,6 +52,22 @@
 // aggregate first passes the rows through a set of (group, value) pairs
 // that lets each value through once per group.
 //
+// # Retraction
+//
+// A retractable table keeps what taking a row back needs, as Flink's
+// retractable accumulators do: a row count per group (RowCount; a group
+// whose rows have all been retracted is empty, its aggregates back at their
+// start, and an updating aggregate deletes its row); COUNT, SUM, AVG and
+// the variances subtract (SUM counts its non-NULL values, so it is NULL
+// again with none left; floating NaN and infinities are counted apart from
+// the running sums, which could never take them back out); MIN and MAX keep
+// their group's multiset of values, a sorted slice of distinct values with
+// counts, so that retracting the extreme reveals the next (multiset.go);
+// a DISTINCT set counts the rows holding each (group, value) entry.
+// FIRST_VALUE, LAST_VALUE and APPROX_COUNT_DISTINCT cannot retract
+// (ErrNotRetractable). Empty groups keep their keys in the hash index
+// until Compact rebuilds the table without them.
+//
 // # Semantics
 //
 // As in Flink SQL: COUNT(x) and every other aggregate skip NULL arguments;
@@ -92,6 +110,10 @@
 //	minmax.go     MIN, MAX, FIRST_VALUE, LAST_VALUE, the string arena
 //	variance.go   VAR_* and STDDEV_* (Welford)
 //	hll.go        APPROX_COUNT_DISTINCT (HyperLogLog)
-//	distinct.go   DISTINCT sets
+//	distinct.go   DISTINCT sets (with counts, when retractable)
+//	retract.go    retractable tables: Retract, RowCount, Compact
+//	multiset.go   MIN and MAX of a retractable table
+//	combine.go    MergeTable, for spilled windows
+//	persist.go    Save and Load, for checkpoints
 //	arrays.go     reading Arrow arrays, bitsets, building results
 package agg

@@ -111,6 +111,23 @@ var ErrUndefined = errors.New("aggregate is not defined for the argument type")
 // value does not fit in DECIMAL(38, s).
 var ErrOverflow = errors.New("numeric overflow")
 
+// ErrNotRetractable is matched (errors.Is) by the error of an aggregate
+// that a retractable table (NewRetractableTable) cannot hold: FIRST_VALUE,
+// LAST_VALUE and APPROX_COUNT_DISTINCT keep no record of the values they
+// saw, so a retracted row could not be taken back out.
+var ErrNotRetractable = errors.New("aggregate cannot retract rows")
+
+// Retractable reports whether f can take rows back out of its groups, as
+// an aggregation over an updating input (a changelog) needs: every function
+// but FIRST_VALUE, LAST_VALUE and APPROX_COUNT_DISTINCT.
+func Retractable(f Func) bool {
+	switch f {
+	case FirstValue, LastValue, ApproxCountDistinct:
+		return false
+	}
+	return f >= 0 && int(f) < len(funcNames)
+}
+
 // undefinedError reads "SUM(VARCHAR) is not defined" and matches
 // ErrUndefined.
 type undefinedError struct{ msg string }

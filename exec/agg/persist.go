@@ -2,7 +2,10 @@ package agg
 
 // Saving and loading a table's state, for checkpoints: the keys as Arrow
 // arrays (re-inserted on load, which rebuilds the hash index and gives every
-// key its old id) and each accumulator's typed columns as raw slices.
+// key its old id) and each accumulator's typed columns as raw slices. A
+// retractable table adds its row counts and its accumulators' extra state
+// (non-NULL counts, MIN and MAX multisets, DISTINCT counts); it is read
+// back by a table made by NewRetractableTable.
 
 import (
 	"fmt"
@@ -30,7 +33,7 @@ func (t *Table) Save(e *state.Encoder) error { return t.save(e, nil) }
 
 // SaveGroups writes the listed groups as Save writes a table of only them
 // (Load reads them back with ids 0, 1, ... in the order listed). Tables
-// with DISTINCT aggregates cannot (CanSaveGroups).
+// with DISTINCT aggregates cannot, unless retractable (CanSaveGroups).
 func (t *Table) SaveGroups(e *state.Encoder, ids []uint32) error {
 	if !t.CanSaveGroups() {
 		return fmt.Errorf("saving some groups of a table with DISTINCT aggregates is not supported")
@@ -41,11 +44,12 @@ func (t *Table) SaveGroups(e *state.Encoder, ids []uint32) error {
 	return t.save(e, ids)
 }
 
-// CanSaveGroups reports whether SaveGroups works: no aggregate keeps a
-// DISTINCT set.
+// CanSaveGroups reports whether SaveGroups works: the table has key
+// columns, and it is retractable (its DISTINCT sets save by group) or no
+// aggregate keeps a DISTINCT set.
 func (t *Table) CanSaveGroups() bool {
 	for _, a := range t.aggs {
-		if a.dist != nil {
+		if a.dist != nil && !a.dist.counted {
 			return false
 		}
 	}
@@ -77,11 +81,20 @@ func (t *Table) save(e *state.Encoder, ids []uint32) error {
 			return err
 		}
 	}
+	if t.retract {
+		state.PutSlice(e, sel(t.rowCnt, ids, t.n))
+	}
 	for _, a := range t.aggs {
 		a.acc.(persistent).save(e, ids, t.n)
 		if a.dist != nil {
 			a.dist.grow(t.n) // groups that never saw a value have no entry yet
-			if err := a.dist.save(e, t.mem, t.n); err != nil {
+			var err error
+			if a.dist.counted {
+				err = a.dist.saveCounted(e, t.mem, ids, t.n)
+			} else {
+				err = a.dist.save(e, t.mem, t.n)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -117,11 +130,31 @@ func (t *Table) Load(d *state.Decoder) error {
 		}
 	}
 	t.n, t.global, t.seq = n, global, seq
+	if t.retract {
+		t.rowCnt = checkLen(d, state.Slice[int64](d), n, "row counts")
+		t.live = 0
+		for _, c := range t.rowCnt {
+			if c < 0 {
+				d.Fail("negative row count %d", c)
+				break
+			}
+			if c > 0 {
+				t.live++
+			}
+		}
+		if err := d.Err(); err != nil {
+			return err
+		}
+	}
 	for i := range t.aggs {
 		a := &t.aggs[i]
 		a.acc.(persistent).load(d, n)
 		if a.dist != nil {
-			a.dist.load(d, t.mem, n)
+			if a.dist.counted {
+				a.dist.loadCounted(d, t.mem, n)
+			} else {
+				a.dist.load(d, t.mem, n)
+			}
 		}
 		if err := d.Err(); err != nil {
 			return fmt.Errorf("%s: %w", a.spec, err)
@@ -225,28 +258,48 @@ func (a *countAcc) load(d *state.Decoder, n int) {
 func (a *sumIntAcc[T]) save(e *state.Encoder, ids []uint32, n int) {
 	state.PutSlice(e, sel(a.s, ids, n))
 	saveBits(e, a.has, ids, n)
+	if a.counted {
+		state.PutSlice(e, sel(a.nn, ids, n))
+	}
 }
 func (a *sumIntAcc[T]) load(d *state.Decoder, n int) {
 	a.s = checkLen(d, state.Slice[int64](d), n, "sums")
 	a.has = loadBits(d, n)
+	if a.counted {
+		a.nn = checkLen(d, state.Slice[int64](d), n, "non-NULL counts")
+	}
 }
 
 func (a *sumFloatAcc[T]) save(e *state.Encoder, ids []uint32, n int) {
 	state.PutSlice(e, sel(a.s, ids, n))
 	saveBits(e, a.has, ids, n)
+	if a.counted {
+		state.PutSlice(e, sel(a.nn, ids, n))
+		state.PutSlice(e, sel(a.odd, ids, n))
+	}
 }
 func (a *sumFloatAcc[T]) load(d *state.Decoder, n int) {
 	a.s = checkLen(d, state.Slice[float64](d), n, "sums")
 	a.has = loadBits(d, n)
+	if a.counted {
+		a.nn = checkLen(d, state.Slice[int64](d), n, "non-NULL counts")
+		a.odd = checkLen(d, state.Slice[nonFinite](d), n, "non-finite counts")
+	}
 }
 
 func (a *sumDecAcc) save(e *state.Encoder, ids []uint32, n int) {
 	state.PutSlice(e, sel(a.s, ids, n))
 	saveBits(e, a.has, ids, n)
+	if a.counted {
+		state.PutSlice(e, sel(a.nn, ids, n))
+	}
 }
 func (a *sumDecAcc) load(d *state.Decoder, n int) {
 	a.s = checkLen(d, state.Slice[decimal128.Num](d), n, "sums")
 	a.has = loadBits(d, n)
+	if a.counted {
+		a.nn = checkLen(d, state.Slice[int64](d), n, "non-NULL counts")
+	}
 }
 
 func (a *avgIntAcc[T]) save(e *state.Encoder, ids []uint32, n int) {
@@ -263,10 +316,16 @@ func (a *avgIntAcc[T]) load(d *state.Decoder, n int) {
 func (a *avgFloatAcc[T]) save(e *state.Encoder, ids []uint32, n int) {
 	state.PutSlice(e, sel(a.s, ids, n))
 	state.PutSlice(e, sel(a.cnt, ids, n))
+	if a.retractable {
+		state.PutSlice(e, sel(a.odd, ids, n))
+	}
 }
 func (a *avgFloatAcc[T]) load(d *state.Decoder, n int) {
 	a.s = checkLen(d, state.Slice[float64](d), n, "sums")
 	a.cnt = checkLen(d, state.Slice[int64](d), n, "counts")
+	if a.retractable {
+		a.odd = checkLen(d, state.Slice[nonFinite](d), n, "non-finite counts")
+	}
 }
 
 func (a *avgDecAcc) save(e *state.Encoder, ids []uint32, n int) {
@@ -336,11 +395,17 @@ func (a *varAcc) save(e *state.Encoder, ids []uint32, n int) {
 	state.PutSlice(e, sel(a.n, ids, n))
 	state.PutSlice(e, sel(a.mean, ids, n))
 	state.PutSlice(e, sel(a.m2, ids, n))
+	if a.odd {
+		state.PutSlice(e, sel(a.nf, ids, n))
+	}
 }
 func (a *varAcc) load(d *state.Decoder, n int) {
 	a.n = checkLen(d, state.Slice[int64](d), n, "counts")
 	a.mean = checkLen(d, state.Slice[float64](d), n, "means")
 	a.m2 = checkLen(d, state.Slice[float64](d), n, "squares")
+	if a.odd {
+		a.nf = checkLen(d, state.Slice[nonFinite](d), n, "non-finite counts")
+	}
 }
 
 func (a *hllAcc) save(e *state.Encoder, ids []uint32, n int) {
@@ -444,5 +509,104 @@ func (ds *distinctSet) load(d *state.Decoder, mem memory.Allocator, n int) {
 			d.Fail("distinct chain %d beyond %d entries", p, entries)
 			return
 		}
+	}
+}
+
+// saveCounted writes the entries of a counted set that some row holds, of
+// the listed groups (nil: the first n) renumbered 0, 1, ... in that order:
+// their (group, value) pairs in arrival order within each group, then their
+// counts.
+func (ds *distinctSet) saveCounted(e *state.Encoder, mem memory.Allocator, ids []uint32, n int) error {
+	var groups, entries []uint32
+	var counts []int64
+	for i := range n {
+		g := uint32(i)
+		if ids != nil {
+			if i >= len(ids) {
+				break
+			}
+			g = ids[i]
+		}
+		for _, id := range ds.entries(g) {
+			groups = append(groups, uint32(i))
+			entries = append(entries, id)
+			counts = append(counts, ds.cnt[id])
+		}
+	}
+	e.Int(len(entries))
+	if len(entries) > 0 {
+		gb := array.NewUint32Builder(mem)
+		gb.AppendValues(groups, nil)
+		garr := gb.NewArray()
+		gb.Release()
+		defer garr.Release()
+		varr, err := ds.vcol.build(mem, entries)
+		if err != nil {
+			return err
+		}
+		defer varr.Release()
+		schema := arrow.NewSchema([]arrow.Field{
+			{Name: "g", Type: garr.DataType()}, {Name: "v", Type: varr.DataType(), Nullable: true},
+		}, nil)
+		rec := array.NewRecord(schema, []arrow.Array{garr, varr}, int64(len(entries)))
+		defer rec.Release()
+		if err := e.Record(rec); err != nil {
+			return err
+		}
+	}
+	state.PutSlice(e, counts)
+	return nil
+}
+
+// loadCounted reads what saveCounted wrote for n groups into an empty set.
+func (ds *distinctSet) loadCounted(d *state.Decoder, mem memory.Allocator, n int) {
+	entries := d.Int()
+	ds.head = make([]uint32, n)
+	if entries < 0 {
+		d.Fail("%d distinct entries", entries)
+		return
+	}
+	if entries > 0 {
+		err := loadKeys(d, mem, &ds.ht, entries, func(keys []arrow.Array) {
+			g, ok := keys[0].(*array.Uint32)
+			if !ok {
+				d.Fail("distinct groups of type %s", keys[0].DataType())
+				return
+			}
+			groups := g.Uint32Values()
+			for _, x := range groups {
+				if int(x) >= n {
+					d.Fail("distinct entry of group %d beyond %d groups", x, n)
+					return
+				}
+			}
+			ds.gcol.bindSlice(groups)
+			ds.vcol.bind(keys[1])
+			s := getScratch()
+			defer putScratch(s)
+			ids := make([]uint32, entries)
+			ds.ht.lookup(s, nil, ids)
+			ds.prev = make([]uint32, 0, entries)
+			for k, id := range ids {
+				if int(id) != k {
+					d.Fail("distinct entry %d repeats entry %d", k, id)
+					return
+				}
+				ds.prev = append(ds.prev, ds.head[groups[k]])
+				ds.head[groups[k]] = id + 1
+			}
+		})
+		if err != nil || d.Err() != nil {
+			return
+		}
+	}
+	ds.cnt = checkLen(d, state.Slice[int64](d), entries, "distinct counts")
+	ds.live = 0
+	for _, c := range ds.cnt {
+		if c <= 0 {
+			d.Fail("distinct count %d", c)
+			return
+		}
+		ds.live++
 	}
 }

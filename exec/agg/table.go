@@ -31,6 +31,11 @@ type Table struct {
 	seq      int64 // arrival number of the next batch's row 0
 	err      error // sticky error of a Merge
 	released bool
+
+	// A retractable table (NewRetractableTable) counts each group's rows.
+	retract bool
+	rowCnt  []int64 // per group: rows added minus rows retracted
+	live    int     // groups whose row count is positive
 }
 
 // aggregate is one aggregate call's state.
@@ -46,7 +51,12 @@ type aggregate struct {
 // integer types, FLOAT, DOUBLE, DECIMAL, VARCHAR, DATE, TIMESTAMP, INTERVAL
 // and NULL.
 func NewTable(mem memory.Allocator, keyTypes []arrow.DataType, specs []Spec) (*Table, error) {
-	t := &Table{mem: mem, keyTypes: slices.Clone(keyTypes), specs: slices.Clone(specs)}
+	return newTable(mem, keyTypes, specs, false)
+}
+
+// newTable is NewTable, or NewRetractableTable with retract set.
+func newTable(mem memory.Allocator, keyTypes []arrow.DataType, specs []Spec, retract bool) (*Table, error) {
+	t := &Table{mem: mem, keyTypes: slices.Clone(keyTypes), specs: slices.Clone(specs), retract: retract}
 	if len(keyTypes) > 0 {
 		t.keys = &hashTable{}
 		for _, kt := range keyTypes {
@@ -62,13 +72,13 @@ func NewTable(mem memory.Allocator, keyTypes []arrow.DataType, specs []Spec) (*T
 		if err != nil {
 			return nil, err
 		}
-		acc, err := newAccumulator(s, typ)
+		acc, err := newAccumulator(s, typ, retract)
 		if err != nil {
 			return nil, err
 		}
 		a := aggregate{spec: s, acc: acc}
 		if s.Distinct && distinctMatters(s.Func) {
-			if a.dist, err = newDistinctSet(s.Arg); err != nil {
+			if a.dist, err = newDistinctSet(s.Arg, retract); err != nil {
 				return nil, fmt.Errorf("%s: %w", s, err)
 			}
 		}
@@ -138,31 +148,17 @@ func (t *Table) Lookup(keys []arrow.Array, sel []int32, groups []uint32) int {
 // skipped.
 //
 // The error of a DECIMAL sum that overflows DECIMAL(38, s) wraps
-// ErrOverflow; after an error the table's results are unspecified.
+// ErrOverflow; after an error the table's results are unspecified. In a
+// retractable table every row listed counts in its group's RowCount, passed
+// by the FILTERs or not.
 func (t *Table) Update(sel []int32, groups []uint32, args []arrow.Array, filters []*array.Boolean) error {
-	if t.released {
-		return fmt.Errorf("update of a released table")
-	}
-	if t.err != nil {
-		return t.err
-	}
-	if len(args) != len(t.aggs) || len(filters) != len(t.aggs) {
-		return fmt.Errorf("update with %d arguments and %d filters for %d aggregates", len(args), len(filters), len(t.aggs))
-	}
-	if sel != nil && len(sel) != len(groups) {
-		return fmt.Errorf("update with %d selected rows and %d groups", len(sel), len(groups))
+	rowsIn, err := t.check(sel, groups, args, filters)
+	if err != nil {
+		return err
 	}
 	t.growAccs()
-	rowsIn := len(groups)
-	for j, a := range args {
-		if a != nil {
-			rowsIn = a.Len()
-			if t.specs[j].Func != CountStar && !sameType(a.DataType(), t.specs[j].Arg) {
-				return fmt.Errorf("%s: argument of type %s", t.specs[j], sqltypes.Name(a.DataType()))
-			}
-		} else if t.specs[j].Func != CountStar {
-			return fmt.Errorf("%s: missing argument", t.specs[j])
-		}
+	if t.retract {
+		t.countRows(groups)
 	}
 	seq := t.seq
 	t.seq += int64(rowsIn)
@@ -177,7 +173,7 @@ func (t *Table) Update(sel []int32, groups []uint32, args []arrow.Array, filters
 		rows, gs := selectRows(s, sel, groups, arg, filters[j])
 		if a.dist != nil && len(gs) > 0 {
 			a.dist.grow(t.n)
-			rows, gs = a.dist.filter(s, rows, gs, arg)
+			rows, gs = a.dist.filter(s, rows, gs, arg, nil)
 		}
 		if len(gs) == 0 {
 			continue
@@ -187,6 +183,35 @@ func (t *Table) Update(sel []int32, groups []uint32, args []arrow.Array, filters
 		}
 	}
 	return nil
+}
+
+// check validates the arguments of Update and Retract and returns the
+// number of rows of the batch.
+func (t *Table) check(sel []int32, groups []uint32, args []arrow.Array, filters []*array.Boolean) (int, error) {
+	if t.released {
+		return 0, fmt.Errorf("update of a released table")
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	if len(args) != len(t.aggs) || len(filters) != len(t.aggs) {
+		return 0, fmt.Errorf("update with %d arguments and %d filters for %d aggregates", len(args), len(filters), len(t.aggs))
+	}
+	if sel != nil && len(sel) != len(groups) {
+		return 0, fmt.Errorf("update with %d selected rows and %d groups", len(sel), len(groups))
+	}
+	rowsIn := len(groups)
+	for j, a := range args {
+		if a != nil {
+			rowsIn = a.Len()
+			if t.specs[j].Func != CountStar && !sameType(a.DataType(), t.specs[j].Arg) {
+				return 0, fmt.Errorf("%s: argument of type %s", t.specs[j], sqltypes.Name(a.DataType()))
+			}
+		} else if t.specs[j].Func != CountStar {
+			return 0, fmt.Errorf("%s: missing argument", t.specs[j])
+		}
+	}
+	return rowsIn, nil
 }
 
 // sameType is arrow.TypeEqual without its allocation in the common cases.
@@ -245,6 +270,9 @@ func (t *Table) growAccs() {
 	for i := range t.aggs {
 		t.aggs[i].acc.grow(t.n)
 	}
+	if t.retract {
+		t.rowCnt = extendZero(t.rowCnt, t.n)
+	}
 	t.accN = t.n
 }
 
@@ -255,7 +283,8 @@ func (t *Table) growAccs() {
 // arrived first or last over both groups.
 //
 // Merge cannot fail except by DECIMAL overflow; that error is returned by
-// the next Update or Results.
+// the next Update or Results. In a retractable table dst takes src's rows
+// (a DISTINCT value's count of rows too) and src is left empty.
 func (t *Table) Merge(dst, src uint32) {
 	if dst == src || t.err != nil || t.released {
 		return
@@ -264,6 +293,9 @@ func (t *Table) Merge(dst, src uint32) {
 		panic(fmt.Sprintf("agg: Merge(%d, %d) in a table of %d groups", dst, src, t.n))
 	}
 	t.growAccs()
+	if t.retract {
+		defer t.emptyInto(dst, src)
+	}
 	for j := range t.aggs {
 		a := &t.aggs[j]
 		var err error
@@ -277,6 +309,28 @@ func (t *Table) Merge(dst, src uint32) {
 			return
 		}
 	}
+}
+
+// emptyInto moves the row count of group src to dst after a Merge and
+// clears src.
+func (t *Table) emptyInto(dst, src uint32) {
+	if t.err != nil {
+		return
+	}
+	t.addRows(dst, t.rowCnt[src])
+	if t.rowCnt[src] > 0 {
+		t.live--
+	}
+	t.rowCnt[src] = 0
+	t.clearGroup(src)
+}
+
+// addRows adds n rows to group g's row count.
+func (t *Table) addRows(g uint32, n int64) {
+	if n > 0 && t.rowCnt[g] == 0 {
+		t.live++
+	}
+	t.rowCnt[g] += n
 }
 
 // mergeDistinct feeds src's distinct values to dst through dst's set.
@@ -345,6 +399,7 @@ func (t *Table) Reset() {
 		}
 	}
 	t.global, t.n, t.accN, t.seq, t.err = false, 0, 0, 0, nil
+	t.rowCnt, t.live = t.rowCnt[:0], 0
 }
 
 // Release frees the table's memory. The table must not be used again;
@@ -352,7 +407,8 @@ func (t *Table) Reset() {
 func (t *Table) Release() {
 	t.keys = nil
 	t.aggs = nil
-	t.global, t.n, t.accN = false, 0, 0
+	t.rowCnt = nil
+	t.global, t.n, t.accN, t.live = false, 0, 0, 0
 	t.released = true
 }
 
@@ -370,5 +426,5 @@ func (t *Table) MemoryBytes() int64 {
 			b += a.dist.bytes()
 		}
 	}
-	return b
+	return b + capBytes(t.rowCnt)
 }

@@ -131,7 +131,7 @@ func readCSV(r io.Reader, want expectation, chk checker) (int64, error) {
 		return 0, fmt.Errorf("reading the header: %w", err)
 	}
 	wantHeader := want.header
-	if want.mode == changelog {
+	if want.mode.updating() {
 		wantHeader = append([]string{"op"}, wantHeader...)
 	}
 	if strings.Join(header, ",") != strings.Join(wantHeader, ",") {
