@@ -56,9 +56,13 @@ type Scan struct {
 
 	shape *ScanShape // nil: the source's batches are the output as is
 
-	trigger  *CheckpointTrigger // nil: no checkpoints
-	barrier  uint64             // id of the last barrier sent
-	restored *scanRestore       // state to apply in Open
+	trigger *CheckpointTrigger // nil: no checkpoints
+	barrier uint64             // id of the last barrier sent
+	// held: a barrier went out and no source batch has been read since;
+	// the next barrier waits for one, so that checkpoints slower than
+	// their interval cannot stop the query from making progress.
+	held     bool
+	restored *scanRestore // state to apply in Open
 }
 
 var _ Operator = (*Scan)(nil)
@@ -136,14 +140,15 @@ func (s *Scan) Next(ctx context.Context) (Message, error) {
 		if s.done {
 			return EndMessage(), nil
 		}
-		if s.trigger != nil {
+		if s.trigger != nil && !s.held {
 			if id := s.trigger.requested(); id > s.barrier {
 				// Between two source batches: the read position and the
 				// watermarks so far are this barrier's.
-				s.barrier = id
+				s.barrier, s.held = id, true
 				return Message{Kind: MsgBarrier, Barrier: id}, nil
 			}
 		}
+		s.held = false
 		if err := s.pull(ctx); err != nil {
 			return Message{}, err
 		}
