@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -154,5 +155,96 @@ FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '20' SECOND);`
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("durable=%v: %d rows with a %d KB budget, %d without, or other values", durable, len(got), budget>>10, len(want))
 		}
+	}
+}
+
+// TestSpillGroupByTenTimesBudget: an unwindowed GROUP BY whose groups take
+// more than ten times its memory budget spills them, reads them back as
+// batches update them, and prints the same changelog, row for row, as a
+// run without a budget, with state and without.
+func TestSpillGroupByTenTimesBudget(t *testing.T) {
+	script := `
+CREATE SOURCE bids (auction BIGINT, bidder BIGINT, price BIGINT, date_time TIMESTAMP(3),
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '400000');
+SELECT bidder, auction, COUNT(*) AS n, MAX(price) AS top, AVG(price) AS mean
+FROM bids GROUP BY bidder, auction;`
+	const budget = 256 << 10
+	run := func(budget int64, so *StateOptions) (string, string, int64) {
+		var out, errOut bytes.Buffer
+		s := NewSession(Options{Stdout: &out, Stderr: &errOut, StateMemory: budget, State: so})
+		if err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script); err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errOut.String(), s.peakState
+	}
+	want, _, peak := run(-1, nil)
+	if peak < 10*budget {
+		t.Fatalf("the groups took %d KB in memory, less than ten times the %d KB budget", peak>>10, budget>>10)
+	}
+	if n := strings.Count(want, "\n+U,"); n < 5_000 {
+		t.Fatalf("only %d updates", n)
+	}
+	for _, durable := range []bool{false, true} {
+		var so *StateOptions
+		if durable {
+			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 20 * time.Millisecond}
+		}
+		got, stderr, peak := run(budget, so)
+		var runs int
+		var mb float64
+		i := strings.Index(stderr, "spilled")
+		if i < 0 {
+			t.Fatalf("durable=%v: no spill reported\n%s", durable, stderr)
+		}
+		if _, err := fmt.Sscanf(stderr[i:], "spilled %d run(s), %f MB", &runs, &mb); err != nil {
+			t.Fatalf("durable=%v: %v\n%s", durable, err, stderr)
+		}
+		if peak > 4*budget {
+			t.Errorf("durable=%v: the groups took %d KB in memory with a %d KB budget", durable, peak>>10, budget>>10)
+		}
+		if got != want {
+			a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+			t.Fatalf("durable=%v: %d lines with a %d KB budget, %d without, or other values", durable, len(b), budget>>10, len(a))
+		}
+	}
+}
+
+// BenchmarkSpillGroupBy is BenchmarkSpill's query without the window: an
+// unwindowed GROUP BY whose groups are read back from disk as batches
+// update them.
+func BenchmarkSpillGroupBy(b *testing.B) {
+	const events = 1_000_000
+	script := fmt.Sprintf(`
+CREATE SOURCE bids (auction BIGINT, bidder BIGINT, price BIGINT, date_time TIMESTAMP(3),
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '%d');
+CREATE SINK out WITH ('connector' = 'blackhole') AS
+SELECT bidder, auction, COUNT(*) AS n, MAX(price) AS top
+FROM bids GROUP BY bidder, auction;`, events)
+	for _, budget := range []int64{-1, 8 << 20, 1700 << 10} {
+		name := "no-budget"
+		if budget > 0 {
+			name = fmt.Sprintf("budget-%dKB", budget>>10)
+		}
+		b.Run(name, func(b *testing.B) {
+			var spilledMB, stateMB float64
+			for i := 0; i < b.N; i++ {
+				var errOut bytes.Buffer
+				s := NewSession(Options{Stdout: io.Discard, Stderr: &errOut, StateMemory: budget})
+				if err := s.ExecScript(context.Background(), filepath.Join(b.TempDir(), "q.sql"), script); err != nil {
+					b.Fatal(err)
+				}
+				if k := strings.Index(errOut.String(), "run(s), "); k >= 0 {
+					var mb float64
+					fmt.Sscanf(errOut.String()[k+len("run(s), "):], "%f MB", &mb)
+					spilledMB += mb
+				}
+				stateMB += float64(s.peakState) / (1 << 20)
+			}
+			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(spilledMB/float64(b.N), "spilled-MB")
+			b.ReportMetric(stateMB/float64(b.N), "state-MB")
+		})
 	}
 }

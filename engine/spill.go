@@ -62,7 +62,12 @@ func (s *Session) reportSpill(op exec.Operator, where string) {
 	var runs, bytes int64
 	s.peakState = 0
 	exec.Walk(op, func(o exec.Operator) {
-		if w, ok := o.(*exec.WindowAggregate); ok {
+		switch w := o.(type) {
+		case *exec.WindowAggregate:
+			runs += w.SpilledRuns()
+			bytes += w.SpilledBytes()
+			s.peakState += w.PeakStateBytes()
+		case *exec.GroupAggregate:
 			runs += w.SpilledRuns()
 			bytes += w.SpilledBytes()
 			s.peakState += w.PeakStateBytes()

@@ -30,6 +30,10 @@ import (
 // of an aggregate without GROUP BY too, and comes back as +I with its next
 // row. A batch's additions are folded in before its retractions. The table
 // is compacted when most of its groups are empty (agg.Table.Compact).
+//
+// With a memory budget (SetSpill) the table is a cache of the groups, and
+// the others are spilled to disk and read back when a batch needs them
+// (group_agg_spill.go).
 type GroupAggregate struct {
 	input   Operator
 	spec    *AggregateSpec
@@ -38,6 +42,8 @@ type GroupAggregate struct {
 	table   *agg.Table
 	pending []Message
 	done    bool
+	spill   *groupSpill // nil: no memory budget
+	peak    int64       // most bytes the table has held
 
 	groups []uint32
 	stamp  []uint32 // batch number that last touched each group
@@ -82,8 +88,8 @@ func (g *GroupAggregate) Describe() string {
 	return "GroupAggregateExec: " + g.spec.describe() + " (updating)"
 }
 
-// Groups is the number of groups held: over an updating input, those that
-// hold rows.
+// Groups is the number of groups held in memory (not those spilled): over
+// an updating input, those that hold rows.
 func (g *GroupAggregate) Groups() int {
 	if g.table == nil {
 		return 0
@@ -121,6 +127,9 @@ func (g *GroupAggregate) Next(ctx context.Context) (Message, error) {
 			}
 		case MsgEnd:
 			g.done = true
+			if err := g.dropSpilled(); err != nil {
+				return Message{}, err
+			}
 		default:
 			g.pending = append(g.pending, m)
 		}
@@ -170,6 +179,9 @@ func (g *GroupAggregate) consume(m Message) (Message, error) {
 		return Message{}, err
 	}
 	defer in.release()
+	if err := g.unspill(in.keys, n); err != nil {
+		return Message{}, err
+	}
 	before := g.table.Len()
 	g.groups = grow(g.groups, n)
 	g.table.Lookup(in.keys, nil, g.groups)
@@ -231,6 +243,10 @@ func (g *GroupAggregate) consume(m Message) (Message, error) {
 		if compacted {
 			g.stamp = g.stamp[:0] // group ids have changed
 		}
+	}
+	if err := g.maybeSpill(); err != nil {
+		out.Release()
+		return Message{}, err
 	}
 	return out, nil
 }

@@ -258,7 +258,11 @@ func (g *GroupAggregate) SaveState(e *state.Encoder) error {
 		return err
 	}
 	e.Bool(g.done)
-	return g.table.Save(e)
+	if err := g.table.Save(e); err != nil {
+		return err
+	}
+	g.saveSpill(e)
+	return nil
 }
 
 // RestoreState implements Stateful.
@@ -267,7 +271,10 @@ func (g *GroupAggregate) RestoreState(d *state.Decoder) error {
 		return err
 	}
 	g.done = d.Bool()
-	return g.table.Load(d)
+	if err := g.table.Load(d); err != nil {
+		return err
+	}
+	return g.restoreSpill(d)
 }
 
 // openTable makes the table unless Open or a restore did.
