@@ -62,15 +62,9 @@ func (s *Session) reportSpill(op exec.Operator, where string) {
 	var runs, bytes int64
 	s.peakState = 0
 	exec.Walk(op, func(o exec.Operator) {
-		switch w := o.(type) {
-		case *exec.WindowAggregate:
-			runs += w.SpilledRuns()
-			bytes += w.SpilledBytes()
-			s.peakState += w.PeakStateBytes()
-		case *exec.GroupAggregate:
-			runs += w.SpilledRuns()
-			bytes += w.SpilledBytes()
-			s.peakState += w.PeakStateBytes()
+		if r, ok := o.(exec.SpillReporter); ok {
+			st := r.SpillStats()
+			runs, bytes, s.peakState = runs+st.Runs, bytes+st.Bytes, s.peakState+st.PeakState
 		}
 	})
 	if runs > 0 {

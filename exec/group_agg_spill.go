@@ -53,22 +53,18 @@ func (g *GroupAggregate) SetSpill(budget int64, store func() (SpillStore, error)
 	g.spill = &groupSpill{budget: budget, open: store, prefix: prefix}
 }
 
-// SpilledRuns is the number of runs the operator has written to disk:
-// those of its spills and those rewritten after groups were read back.
-func (g *GroupAggregate) SpilledRuns() int64 {
-	if g.spill == nil {
-		return 0
+// SpillStats implements SpillReporter; its runs include those rewritten
+// after groups were read back.
+func (g *GroupAggregate) SpillStats() SpillStats {
+	st := SpillStats{PeakState: g.peak}
+	if g.spill != nil {
+		st.Runs, st.Bytes = g.spill.runs, g.spill.bytes
 	}
-	return g.spill.runs
+	return st
 }
 
-// SpilledBytes is the bytes of state written to disk.
-func (g *GroupAggregate) SpilledBytes() int64 {
-	if g.spill == nil {
-		return 0
-	}
-	return g.spill.bytes
-}
+// SpilledRuns is the number of runs the operator has written to disk.
+func (g *GroupAggregate) SpilledRuns() int64 { return g.SpillStats().Runs }
 
 // SpillLoads is the number of times a partition's runs were read back.
 func (g *GroupAggregate) SpillLoads() int64 {

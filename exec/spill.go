@@ -92,21 +92,29 @@ func (w *WindowAggregate) SetSpill(budget int64, store func() (SpillStore, error
 	w.spill = &spillState{budget: budget, open: store, prefix: prefix}
 }
 
-// SpilledRuns and SpilledBytes count what the operator has spilled.
-func (w *WindowAggregate) SpilledRuns() int64 {
-	if w.spill == nil {
-		return 0
-	}
-	return w.spill.runs
+// SpillStats is what an operator has spilled, and the most memory its
+// state held.
+type SpillStats struct {
+	Runs, Bytes int64 // runs and bytes written to disk
+	PeakState   int64 // the most memory the state held
 }
 
-// SpilledBytes is the bytes of state written to disk.
-func (w *WindowAggregate) SpilledBytes() int64 {
-	if w.spill == nil {
-		return 0
-	}
-	return w.spill.bytes
+// SpillReporter is implemented by operators that can spill.
+type SpillReporter interface {
+	SpillStats() SpillStats
 }
+
+// SpillStats implements SpillReporter.
+func (w *WindowAggregate) SpillStats() SpillStats {
+	st := SpillStats{PeakState: w.peak}
+	if w.spill != nil {
+		st.Runs, st.Bytes = w.spill.runs, w.spill.bytes
+	}
+	return st
+}
+
+// SpilledRuns is the number of runs the operator has written to disk.
+func (w *WindowAggregate) SpilledRuns() int64 { return w.SpillStats().Runs }
 
 // area opens the spill area on first use and removes the runs the
 // operator's state does not own: those of an earlier run of the query, or
