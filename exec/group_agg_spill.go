@@ -38,7 +38,7 @@ type groupSpill struct {
 	garbage      [][]byte // run keys to delete when a checkpoint commits
 	cleaned      bool     // runs the state does not own removed
 	restored     bool     // restored from a checkpoint
-	refused      bool     // the table cannot spill (DISTINCT)
+	refused      bool     // the table cannot spill (no key columns)
 	runs, bytes  int64    // runs and bytes written
 	loads        int64    // partitions read back
 }

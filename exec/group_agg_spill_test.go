@@ -145,10 +145,10 @@ func TestGroupAggregateSpillMatchesInMemory(t *testing.T) {
 	}
 }
 
-// TestGroupAggregateSpillRefusesDistinct: an append-only aggregate with a
-// DISTINCT aggregate cannot save some of its groups; it stays in memory
-// over its budget, with the right results.
-func TestGroupAggregateSpillRefusesDistinct(t *testing.T) {
+// TestGroupAggregateSpillDistinct: an aggregate with a DISTINCT aggregate
+// spills its groups' distinct sets with them, and gives the same changelog
+// as without a budget.
+func TestGroupAggregateSpillDistinct(t *testing.T) {
 	mem := newMem(t)
 	r := rand.New(rand.NewSource(1))
 	items, _ := gaSpillInput(r, false, 40, 200)
@@ -157,8 +157,8 @@ func TestGroupAggregateSpillRefusesDistinct(t *testing.T) {
 	spill := newMemSpill()
 	ConfigureSpill(op, SpillConfig{Budget: 512, Store: func() (SpillStore, error) { return spill, nil }})
 	got := drain(t, op)
-	if op.SpilledRuns() != 0 || len(spill.kv) != 0 {
-		t.Fatalf("%d runs spilled", op.SpilledRuns())
+	if op.SpilledRuns() < 10 || len(spill.kv) != 0 {
+		t.Fatalf("%d runs spilled, %d left", op.SpilledRuns(), len(spill.kv))
 	}
 	if a, b := gaRows(want), gaRows(got); strings.Join(a, "\n") != strings.Join(b, "\n") {
 		t.Fatalf("the changelog differs\n%s", diffLines(a, b))

@@ -79,7 +79,7 @@ type spillState struct {
 	// lists their key prefixes.
 	deferDeletes bool
 	garbage      [][]byte
-	refused      bool  // a window could not spill (DISTINCT, lateness)
+	refused      bool  // a window could not spill (lateness, no key columns)
 	runs, bytes  int64 // runs and bytes spilled
 	cleaned      bool  // stale runs of an earlier run removed
 	keepRuns     uint64

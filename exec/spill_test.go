@@ -62,12 +62,14 @@ func spillAggregate(t testing.TB, src Source, win WindowSpec, delay int64) *Wind
 	spec := &AggregateSpec{
 		Keys: []expr.Expr{expr.NewColumn(0, "k", sqltypes.Varchar)},
 		Aggs: []agg.Spec{{Func: agg.CountStar}, {Func: agg.Sum, Arg: sqltypes.BigInt}, {Func: agg.Min, Arg: sqltypes.BigInt},
-			{Func: agg.FirstValue, Arg: sqltypes.BigInt}, {Func: agg.LastValue, Arg: sqltypes.BigInt}, {Func: agg.Avg, Arg: sqltypes.BigInt}},
-		Args:    []expr.Expr{nil, v, v, v, v, v},
-		Filters: make([]expr.Expr, 6),
+			{Func: agg.FirstValue, Arg: sqltypes.BigInt}, {Func: agg.LastValue, Arg: sqltypes.BigInt}, {Func: agg.Avg, Arg: sqltypes.BigInt},
+			{Func: agg.Count, Arg: sqltypes.BigInt, Distinct: true}},
+		Args:    []expr.Expr{nil, v, v, v, v, v, v},
+		Filters: make([]expr.Expr, 7),
 		Schema: schemaOf(field("k", sqltypes.Varchar), field("window_start", tsType), field("window_end", tsType), field("window_time", tsType),
 			field("n", sqltypes.BigInt), field("sum", sqltypes.BigInt), field("min", sqltypes.BigInt),
-			field("first", sqltypes.BigInt), field("last", sqltypes.BigInt), field("avg", sqltypes.Double)),
+			field("first", sqltypes.BigInt), field("last", sqltypes.BigInt), field("avg", sqltypes.Double),
+			field("distinct", sqltypes.BigInt)),
 	}
 	return NewWindowAggregate(scan, spec, win, ec)
 }

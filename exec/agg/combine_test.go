@@ -60,17 +60,7 @@ func TestSpillAndCombine(t *testing.T) {
 				}
 				for p, ids := range byPart {
 					e := state.NewEncoder(nil)
-					var err error
-					if distinct {
-						// DISTINCT sets cannot be split: one run of all.
-						if p > 0 {
-							continue
-						}
-						err = spilling.Save(e)
-					} else {
-						err = spilling.SaveGroups(e, ids)
-					}
-					if err != nil {
+					if err := spilling.SaveGroups(e, ids); err != nil {
 						t.Fatal(err)
 					}
 					runs[p] = append(runs[p], e.Bytes())

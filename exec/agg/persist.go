@@ -32,11 +32,11 @@ type persistent interface {
 func (t *Table) Save(e *state.Encoder) error { return t.save(e, nil) }
 
 // SaveGroups writes the listed groups as Save writes a table of only them
-// (Load reads them back with ids 0, 1, ... in the order listed). Tables
-// with DISTINCT aggregates cannot, unless retractable (CanSaveGroups).
+// (Load reads them back with ids 0, 1, ... in the order listed). A table
+// without key columns cannot (CanSaveGroups).
 func (t *Table) SaveGroups(e *state.Encoder, ids []uint32) error {
 	if !t.CanSaveGroups() {
-		return fmt.Errorf("saving some groups of a table with DISTINCT aggregates is not supported")
+		return fmt.Errorf("saving some groups of a table without key columns is not supported")
 	}
 	if ids == nil {
 		ids = []uint32{}
@@ -45,14 +45,8 @@ func (t *Table) SaveGroups(e *state.Encoder, ids []uint32) error {
 }
 
 // CanSaveGroups reports whether SaveGroups works: the table has key
-// columns, and it is retractable (its DISTINCT sets save by group) or no
-// aggregate keeps a DISTINCT set.
+// columns.
 func (t *Table) CanSaveGroups() bool {
-	for _, a := range t.aggs {
-		if a.dist != nil && !a.dist.counted {
-			return false
-		}
-	}
 	return t.keys != nil
 }
 
@@ -88,13 +82,7 @@ func (t *Table) save(e *state.Encoder, ids []uint32) error {
 		a.acc.(persistent).save(e, ids, t.n)
 		if a.dist != nil {
 			a.dist.grow(t.n) // groups that never saw a value have no entry yet
-			var err error
-			if a.dist.counted {
-				err = a.dist.saveCounted(e, t.mem, ids, t.n)
-			} else {
-				err = a.dist.save(e, t.mem, t.n)
-			}
-			if err != nil {
+			if err := a.dist.saveEntries(e, t.mem, ids, t.n); err != nil {
 				return err
 			}
 		}
@@ -150,11 +138,7 @@ func (t *Table) Load(d *state.Decoder) error {
 		a := &t.aggs[i]
 		a.acc.(persistent).load(d, n)
 		if a.dist != nil {
-			if a.dist.counted {
-				a.dist.loadCounted(d, t.mem, n)
-			} else {
-				a.dist.load(d, t.mem, n)
-			}
+			a.dist.loadEntries(d, t.mem, n)
 		}
 		if err := d.Err(); err != nil {
 			return fmt.Errorf("%s: %w", a.spec, err)
@@ -460,63 +444,11 @@ func (a *strArena) load(d *state.Decoder, n int) {
 	}
 }
 
-// save writes the (group, value) entries and the per-group chains.
-func (ds *distinctSet) save(e *state.Encoder, mem memory.Allocator, n int) error {
-	e.Int(ds.ht.n)
-	if ds.ht.n > 0 {
-		if err := saveKeys(e, mem, ds.ht.cols, nil, ds.ht.n); err != nil {
-			return err
-		}
-	}
-	state.PutSlice(e, ds.head[:n])
-	state.PutSlice(e, ds.prev)
-	return nil
-}
-
-func (ds *distinctSet) load(d *state.Decoder, mem memory.Allocator, n int) {
-	entries := d.Int()
-	if entries > 0 {
-		err := loadKeys(d, mem, &ds.ht, entries, func(keys []arrow.Array) {
-			g, ok := keys[0].(*array.Uint32)
-			if !ok {
-				d.Fail("distinct groups of type %s", keys[0].DataType())
-				return
-			}
-			ds.gcol.bindSlice(g.Uint32Values())
-			ds.vcol.bind(keys[1])
-			s := getScratch()
-			defer putScratch(s)
-			ids := make([]uint32, entries)
-			ds.ht.lookup(s, nil, ids)
-		})
-		if err != nil {
-			return
-		}
-		if ds.ht.n != entries {
-			d.Fail("%d distinct entries gave %d", entries, ds.ht.n)
-		}
-	}
-	ds.head = checkLen(d, state.Slice[uint32](d), n, "distinct heads")
-	ds.prev = checkLen(d, state.Slice[uint32](d), entries, "distinct chains")
-	for _, p := range ds.head {
-		if int(p) > entries {
-			d.Fail("distinct head %d beyond %d entries", p, entries)
-			return
-		}
-	}
-	for _, p := range ds.prev {
-		if int(p) > entries {
-			d.Fail("distinct chain %d beyond %d entries", p, entries)
-			return
-		}
-	}
-}
-
-// saveCounted writes the entries of a counted set that some row holds, of
-// the listed groups (nil: the first n) renumbered 0, 1, ... in that order:
-// their (group, value) pairs in arrival order within each group, then their
-// counts.
-func (ds *distinctSet) saveCounted(e *state.Encoder, mem memory.Allocator, ids []uint32, n int) error {
+// saveEntries writes the entries of the listed groups (nil: the first n),
+// renumbered 0, 1, ... in that order: their (group, value) pairs in arrival
+// order within each group, then, for a counted set, the rows holding each
+// (a counted set writes only the entries some row holds).
+func (ds *distinctSet) saveEntries(e *state.Encoder, mem memory.Allocator, ids []uint32, n int) error {
 	var groups, entries []uint32
 	var counts []int64
 	for i := range n {
@@ -530,7 +462,9 @@ func (ds *distinctSet) saveCounted(e *state.Encoder, mem memory.Allocator, ids [
 		for _, id := range ds.entries(g) {
 			groups = append(groups, uint32(i))
 			entries = append(entries, id)
-			counts = append(counts, ds.cnt[id])
+			if ds.counted {
+				counts = append(counts, ds.cnt[id])
+			}
 		}
 	}
 	e.Int(len(entries))
@@ -554,12 +488,14 @@ func (ds *distinctSet) saveCounted(e *state.Encoder, mem memory.Allocator, ids [
 			return err
 		}
 	}
-	state.PutSlice(e, counts)
+	if ds.counted {
+		state.PutSlice(e, counts)
+	}
 	return nil
 }
 
-// loadCounted reads what saveCounted wrote for n groups into an empty set.
-func (ds *distinctSet) loadCounted(d *state.Decoder, mem memory.Allocator, n int) {
+// loadEntries reads what saveEntries wrote for n groups into an empty set.
+func (ds *distinctSet) loadEntries(d *state.Decoder, mem memory.Allocator, n int) {
 	entries := d.Int()
 	ds.head = make([]uint32, n)
 	if entries < 0 {
@@ -599,6 +535,9 @@ func (ds *distinctSet) loadCounted(d *state.Decoder, mem memory.Allocator, n int
 		if err != nil || d.Err() != nil {
 			return
 		}
+	}
+	if !ds.counted {
+		return
 	}
 	ds.cnt = checkLen(d, state.Slice[int64](d), entries, "distinct counts")
 	ds.live = 0
