@@ -178,6 +178,17 @@ func (s *SessionAggregate) SaveState(e *state.Encoder) error {
 	if err := s.accTable.Save(e); err != nil {
 		return fmt.Errorf("session aggregate: %w", err)
 	}
+	var dead []uint32
+	for g, d := range s.dead {
+		if d {
+			dead = append(dead, uint32(g))
+		}
+	}
+	e.Count(len(dead))
+	for _, g := range dead {
+		e.Uvarint(uint64(g))
+	}
+	saveSpill(s.spill, e)
 	e.Count(len(s.byKey))
 	for _, list := range s.byKey {
 		alive := 0
@@ -192,7 +203,7 @@ func (s *SessionAggregate) SaveState(e *state.Encoder) error {
 				e.Varint(ss.id)
 				e.Varint(ss.start)
 				e.Varint(ss.end)
-				e.Varint(ss.group)
+				e.Bool(ss.hasRows)
 			}
 		}
 	}
@@ -211,6 +222,19 @@ func (s *SessionAggregate) RestoreState(d *state.Decoder) error {
 	if err := s.accTable.Load(d); err != nil {
 		return fmt.Errorf("session aggregate: %w", err)
 	}
+	s.dead = make([]bool, s.accTable.Len())
+	nd := d.Count(1)
+	for i := 0; i < nd && d.Err() == nil; i++ {
+		g := d.Uvarint()
+		if g >= uint64(len(s.dead)) {
+			d.Fail("dead session group %d of %d", g, len(s.dead))
+			break
+		}
+		s.dead[g] = true
+	}
+	if err := restoreSpill(s.spill, d, "session aggregate"); err != nil {
+		return err
+	}
 	keys := d.Count(1)
 	if d.Err() == nil && keys != s.keyTable.Len() {
 		d.Fail("sessions of %d keys, table of %d", keys, s.keyTable.Len())
@@ -219,10 +243,7 @@ func (s *SessionAggregate) RestoreState(d *state.Decoder) error {
 	for k := 0; k < keys && d.Err() == nil; k++ {
 		n := d.Count(4)
 		for j := 0; j < n && d.Err() == nil; j++ {
-			ss := &session{id: d.Varint(), key: uint32(k), start: d.Varint(), end: d.Varint(), group: d.Varint(), alive: true}
-			if ss.group >= int64(s.accTable.Len()) {
-				d.Fail("session group %d of %d", ss.group, s.accTable.Len())
-			}
+			ss := &session{id: d.Varint(), key: uint32(k), start: d.Varint(), end: d.Varint(), hasRows: d.Bool(), alive: true}
 			s.byKey[k] = append(s.byKey[k], ss)
 			s.sessions[ss.id] = ss
 			heap.Push(&s.ends, sessionEnd{end: ss.end, id: ss.id})

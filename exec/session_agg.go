@@ -48,14 +48,27 @@ type SessionAggregate struct {
 	keyIDs []uint32
 	sids   []int64
 	groups []uint32
-	merges [][2]*session // (into, from) pairs of this batch
+	merges []sessionMerge // merges of this batch
+	row    int32          // the row being placed
+
+	// dead marks the accumulator groups of sessions merged away or
+	// emitted: they are never written to disk.
+	dead  []bool
+	spill *groupSpill // nil: no memory budget
+	peak  int64       // most bytes the accumulators have held
+}
+
+// sessionMerge is a merge of session from into into, made by a row.
+type sessionMerge struct {
+	into, from *session
+	row        int32
 }
 
 type session struct {
 	id         int64
 	key        uint32
 	start, end int64
-	group      int64 // accumulator group, -1 until the session has rows
+	hasRows    bool // the session has an accumulator group
 	parent     *session
 	alive      bool
 }
@@ -141,6 +154,7 @@ func (s *SessionAggregate) consume(m Message) error {
 			s.nullTime++
 			continue
 		}
+		s.row = int32(i)
 		rowSession[i] = s.place(s.keyIDs[i], int64(vals[i]))
 	}
 
@@ -157,27 +171,42 @@ func (s *SessionAggregate) consume(m Message) error {
 		sidCol := s.sessionIDColumn(sel, n)
 		defer sidCol.Release()
 		keys := append(append([]arrow.Array(nil), in.keys...), sidCol)
+		if err := s.spill.unspill(s.accTable, keys, sel, n); err != nil {
+			return err
+		}
 		s.groups = grow(s.groups, len(sel))
 		s.accTable.Lookup(keys, sel, s.groups)
+		s.growDead()
 		if err := s.accTable.Update(sel, s.groups, in.args, in.filters); err != nil {
 			return err
 		}
-		for j, i := range sel {
-			if r := rowSession[i].root(); r.group < 0 {
-				r.group = int64(s.groups[j])
-			}
+		for _, i := range sel {
+			rowSession[i].root().hasRows = true
 		}
 	}
 	// Fold the state of sessions merged away in this batch into their roots.
 	// A root always has a group by now: it either held rows before this
 	// batch or was created by a row of it.
 	for _, mg := range s.merges {
-		from, into := mg[1], mg[0].root()
-		if from.group >= 0 && from.group != into.group {
-			s.accTable.Merge(uint32(into.group), uint32(from.group))
+		from, into := mg.from, mg.into.root()
+		if !from.hasRows {
+			continue // created and merged away in this batch
 		}
+		fg, err := s.sessionGroup(in.keys, mg.row, from.id)
+		if err != nil {
+			return err
+		}
+		ig, err := s.sessionGroup(in.keys, mg.row, into.id)
+		if err != nil {
+			return err
+		}
+		if fg == agg.NotFound || ig == agg.NotFound {
+			return fmt.Errorf("session aggregate: the state of merged sessions %d and %d is missing", from.id, into.id)
+		}
+		s.accTable.Merge(ig, fg)
+		s.dead[fg] = true
 	}
-	return nil
+	return s.maybeSpill()
 }
 
 // sessionIDColumn builds a BIGINT column of n rows holding the session id
@@ -216,7 +245,7 @@ func (s *SessionAggregate) place(k uint32, t int64) *session {
 				ss.alive, ss.parent = false, into
 				into.start, into.end = min(into.start, ss.start), max(into.end, ss.end)
 				delete(s.sessions, ss.id)
-				s.merges = append(s.merges, [2]*session{into, ss})
+				s.merges = append(s.merges, sessionMerge{into: into, from: ss, row: s.row})
 				continue
 			}
 		}
@@ -238,7 +267,7 @@ func (s *SessionAggregate) place(k uint32, t int64) *session {
 		s.late++
 		return nil
 	}
-	ss := &session{id: s.nextID, key: k, start: lo, end: hi, group: -1, alive: true}
+	ss := &session{id: s.nextID, key: k, start: lo, end: hi, alive: true}
 	s.nextID++
 	s.sessions[ss.id] = ss
 	s.byKey[k] = append(s.byKey[k], ss)
@@ -272,11 +301,9 @@ func (s *SessionAggregate) advance(wm int64) error {
 		}
 		return compareInt64(a.start, b.start)
 	})
-	groups := make([]uint32, 0, len(closing))
 	var withRows []*session
 	for _, ss := range closing {
-		if ss.group >= 0 {
-			groups = append(groups, uint32(ss.group))
+		if ss.hasRows {
 			withRows = append(withRows, ss)
 		}
 	}
@@ -289,8 +316,12 @@ func (s *SessionAggregate) advance(wm int64) error {
 		}
 		s.byKey[k] = kept
 	}
-	if len(groups) == 0 {
-		return nil
+	if len(withRows) == 0 {
+		return s.resetIfIdle()
+	}
+	groups, err := s.closingGroups(withRows)
+	if err != nil {
+		return err
 	}
 	keys, results, err := s.accTable.Results(groups)
 	if err != nil {
@@ -313,12 +344,21 @@ func (s *SessionAggregate) advance(wm int64) error {
 		c.Release()
 	}
 	s.pending = append(s.pending, BatchMessage(rec))
-	if len(s.sessions) == 0 {
-		// Nothing is open: start the tables afresh so state does not grow
-		// with the sessions already emitted.
-		s.accTable.Reset()
+	for _, g := range groups {
+		s.dead[g] = true
 	}
-	return nil
+	return s.resetIfIdle()
+}
+
+// resetIfIdle starts the accumulators afresh when no session is open, so
+// state does not grow with the sessions already emitted.
+func (s *SessionAggregate) resetIfIdle() error {
+	if len(s.sessions) > 0 {
+		return nil
+	}
+	s.accTable.Reset()
+	s.dead = s.dead[:0]
+	return s.spill.dropAll()
 }
 
 func timestamps(ec *expr.Context, v []int64) arrow.Array {
