@@ -1,15 +1,11 @@
 package exec
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"math/rand"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/weirsql/weir/exec/agg"
 	"github.com/weirsql/weir/exec/expr"
@@ -129,58 +125,21 @@ func TestSessionSpillCheckpointRecovery(t *testing.T) {
 				}
 				return op
 			}
-			ctx := context.Background()
-			want := &durableOutput{prepared: map[uint64][]string{}, done: map[uint64]bool{}}
-			store := func(context.Context, *Snapshot) error { return nil }
-			if _, err := RunWith(ctx, build(nil), &memSink{out: want}, false, CheckpointConfig{Store: store}); err != nil {
-				t.Fatal(err)
-			}
-
-			spill := newMemSpill()
-			got := &durableOutput{prepared: map[uint64][]string{}, done: map[uint64]bool{}}
-			var last *Snapshot
-			r := rand.New(rand.NewSource(int64(seed)))
-			crashes, spilled, loads := 0, int64(0), int64(0)
-			for run := 0; ; run++ {
-				if run > 100 {
-					t.Fatal("no run finished")
-				}
-				sink := &memSink{out: got}
-				if run < 6 {
-					sink.failAfter = 1 + r.Intn(20)
-				}
-				op := build(spill)
-				_, err := RunWith(ctx, op, sink, false, CheckpointConfig{
-					Interval: time.Microsecond, Resume: last,
-					Store: func(_ context.Context, s *Snapshot) error { last = s; return nil },
-				})
-				spilled += op.SpilledRuns()
-				loads += op.SpillLoads()
-				if err == nil {
-					break
-				}
-				if !errors.Is(err, errCrash) {
-					t.Fatal(err)
-				}
-				crashes++
-			}
+			want, got, crashes, spilled, loads := spillCrashRuns(t, seed, 20, func(s SpillStore) Operator { return build(s) })
 			if spilled == 0 || loads == 0 || crashes == 0 {
 				t.Fatalf("%d runs spilled, %d partitions read back, %d crashes", spilled, loads, crashes)
 			}
-			if len(want.committed) < 100 {
-				t.Fatalf("only %d rows emitted", len(want.committed))
+			if len(want) < 100 {
+				t.Fatalf("only %d rows emitted", len(want))
 			}
 			// Sessions closing at the same watermark with the same bounds
 			// come out in the order of the end heap, which a restore
 			// rebuilds (so with or without a budget): the same rows, their
 			// order among such ties aside.
-			sort.Strings(got.committed)
-			sort.Strings(want.committed)
-			if strings.Join(got.committed, "\n") != strings.Join(want.committed, "\n") {
-				t.Fatalf("after %d crashes with %d spilled runs the output differs\n%s", crashes, spilled, diffLines(want.committed, got.committed))
-			}
-			if len(spill.kv) != 0 {
-				t.Errorf("%d spilled runs left at the end", len(spill.kv))
+			sort.Strings(got)
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("after %d crashes with %d spilled runs the output differs\n%s", crashes, spilled, diffLines(want, got))
 			}
 		})
 	}

@@ -170,53 +170,67 @@ func TestSpillCheckpointRecovery(t *testing.T) {
 				}
 				return op
 			}
-			ctx := context.Background()
-			want := &durableOutput{prepared: map[uint64][]string{}, done: map[uint64]bool{}}
-			store := func(context.Context, *Snapshot) error { return nil }
-			if _, err := RunWith(ctx, build(nil), &memSink{out: want}, false, CheckpointConfig{Store: store}); err != nil {
-				t.Fatal(err)
-			}
-
-			spill := newMemSpill()
-			got := &durableOutput{prepared: map[uint64][]string{}, done: map[uint64]bool{}}
-			var last *Snapshot
-			r := rand.New(rand.NewSource(int64(seed)))
-			crashes, spilled := 0, int64(0)
-			for run := 0; ; run++ {
-				if run > 100 {
-					t.Fatal("no run finished")
-				}
-				sink := &memSink{out: got}
-				if run < 6 {
-					sink.failAfter = 1 + r.Intn(8)
-				}
-				op := build(spill)
-				_, err := RunWith(ctx, op, sink, false, CheckpointConfig{
-					Interval: time.Microsecond, Resume: last,
-					Store: func(_ context.Context, s *Snapshot) error { last = s; return nil },
-				})
-				spilled += op.SpilledRuns()
-				if err == nil {
-					break
-				}
-				if !errors.Is(err, errCrash) {
-					t.Fatal(err)
-				}
-				crashes++
-			}
+			want, got, crashes, spilled, _ := spillCrashRuns(t, seed, 8, func(s SpillStore) Operator { return build(s) })
 			if spilled == 0 || crashes == 0 {
 				t.Fatalf("%d runs spilled, %d crashes", spilled, crashes)
 			}
 			// A spilled window emits its groups partition by partition: the
 			// same rows, in another order.
-			sort.Strings(got.committed)
-			sort.Strings(want.committed)
-			if strings.Join(got.committed, "\n") != strings.Join(want.committed, "\n") {
-				t.Fatalf("after %d crashes with %d spilled runs the output differs\n%s", crashes, spilled, diffLines(want.committed, got.committed))
-			}
-			if len(spill.kv) != 0 {
-				t.Errorf("%d spilled runs left at the end", len(spill.kv))
+			sort.Strings(got)
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("after %d crashes with %d spilled runs the output differs\n%s", crashes, spilled, diffLines(want, got))
 			}
 		})
 	}
+}
+
+// spillCrashRuns runs build(nil) once without a budget and without
+// crashes, then build(spill) with crashes (a sink failing within its first
+// failRange writes, in the first six runs) and restarts from the last
+// checkpoint until a run finishes. It returns both committed outputs and
+// counts; it fails the test if spilled runs are left at the end.
+func spillCrashRuns(t *testing.T, seed, failRange int, build func(SpillStore) Operator) (want, got []string, crashes int, spilled, loads int64) {
+	t.Helper()
+	ctx := context.Background()
+	wantOut := &durableOutput{prepared: map[uint64][]string{}, done: map[uint64]bool{}}
+	store := func(context.Context, *Snapshot) error { return nil }
+	if _, err := RunWith(ctx, build(nil), &memSink{out: wantOut}, false, CheckpointConfig{Store: store}); err != nil {
+		t.Fatal(err)
+	}
+	spill := newMemSpill()
+	gotOut := &durableOutput{prepared: map[uint64][]string{}, done: map[uint64]bool{}}
+	var last *Snapshot
+	r := rand.New(rand.NewSource(int64(seed)))
+	for run := 0; ; run++ {
+		if run > 100 {
+			t.Fatal("no run finished")
+		}
+		sink := &memSink{out: gotOut}
+		if run < 6 {
+			sink.failAfter = 1 + r.Intn(failRange)
+		}
+		op := build(spill)
+		_, err := RunWith(ctx, op, sink, false, CheckpointConfig{
+			Interval: time.Microsecond, Resume: last,
+			Store: func(_ context.Context, s *Snapshot) error { last = s; return nil },
+		})
+		if sr, ok := op.(SpillReporter); ok {
+			spilled += sr.SpillStats().Runs
+		}
+		if l, ok := op.(interface{ SpillLoads() int64 }); ok {
+			loads += l.SpillLoads()
+		}
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errCrash) {
+			t.Fatal(err)
+		}
+		crashes++
+	}
+	if len(spill.kv) != 0 {
+		t.Errorf("%d spilled runs left at the end", len(spill.kv))
+	}
+	return wantOut.committed, gotOut.committed, crashes, spilled, loads
 }
