@@ -155,6 +155,24 @@ FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '20' SECOND);`
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("durable=%v: %d rows with a %d KB budget, %d without, or other values", durable, len(got), budget>>10, len(want))
 		}
+		if durable {
+			// Every window has closed and the script has ended: the spilled
+			// runs and the checkpoints are gone, and once Badger has
+			// compacted, the directory is back near its floor.
+			dir := so.Store.Dir()
+			if err := so.Store.Flatten(); err != nil {
+				t.Fatal(err)
+			}
+			used, err := state.DiskUsage(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if used > 1<<20 {
+				t.Errorf("%d bytes on disk after the query, having spilled %.1f MB", used, mb)
+			}
+			t.Logf("spilled %.1f MB; %.2f MB on disk after the query", mb, float64(used)/(1<<20))
+
+		}
 	}
 }
 

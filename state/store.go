@@ -344,13 +344,10 @@ func (s *Store) manifest(ns string) (*Manifest, error) {
 
 // Drop deletes everything of namespace ns: the query starts afresh.
 func (s *Store) Drop(ns string) error {
-	if err := s.dropChunksExcept(ns, nil); err != nil {
-		return err
-	}
-	if err := s.Spill(ns).DeletePrefix(nil); err != nil {
-		return err
-	}
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete(manifestKey(ns)) }); err != nil {
+	// DropPrefix removes the keys from the tables themselves (rewriting
+	// them), so the space comes back now rather than at some later
+	// compaction.
+	if err := s.db.DropPrefix([]byte("q/" + ns + "/")); err != nil {
 		return s.writeErr(err)
 	}
 	s.collectGarbage()
