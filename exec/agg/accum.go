@@ -475,16 +475,23 @@ func (a *sumDecAcc) sub(g uint32, v decimal128.Num) error {
 }
 
 func (a *sumDecAcc) retract(_ *scratch, rows []int32, groups []uint32, arg arrow.Array) error {
-	in, nn := arrowbuf.Values[decimal128.Num](arg), a.nn
+	return a.retractCounted(rows, groups, arg, a.nn, a.clearGroup)
+}
+
+// retractCounted subtracts each row's value from its group's sum and
+// counts it out of counts; a group whose count reaches zero is cleared.
+// Rows of groups already at zero are ignored.
+func (a *sumDecAcc) retractCounted(rows []int32, groups []uint32, arg arrow.Array, counts []int64, clear func(uint32)) error {
+	in := arrowbuf.Values[decimal128.Num](arg)
 	for k, g := range groups {
-		if nn[g] == 0 {
+		if counts[g] == 0 {
 			continue
 		}
 		if err := a.sub(g, in[rowAt(rows, k)]); err != nil {
 			return err
 		}
-		if nn[g]--; nn[g] == 0 {
-			a.clearGroup(g)
+		if counts[g]--; counts[g] == 0 {
+			clear(g)
 		}
 	}
 	return nil
@@ -726,19 +733,7 @@ func (a *avgDecAcc) add(s *scratch, rows []int32, groups []uint32, arg arrow.Arr
 }
 
 func (a *avgDecAcc) retract(_ *scratch, rows []int32, groups []uint32, arg arrow.Array) error {
-	in, cnt := arrowbuf.Values[decimal128.Num](arg), a.cnt
-	for k, g := range groups {
-		if cnt[g] == 0 {
-			continue
-		}
-		if err := a.sub(g, in[rowAt(rows, k)]); err != nil {
-			return err
-		}
-		if cnt[g]--; cnt[g] == 0 {
-			a.clearGroup(g)
-		}
-	}
-	return nil
+	return a.retractCounted(rows, groups, arg, a.cnt, a.clearGroup)
 }
 
 func (a *avgDecAcc) clearGroup(g uint32) {
