@@ -266,3 +266,64 @@ FROM bids GROUP BY bidder, auction;`, events)
 		})
 	}
 }
+
+// TestSpillJoinBudget: a regular join (Nexmark q20's) whose stored rows
+// take many times its memory budget spills them, reads back those its
+// matches need, and prints the same rows as a run without a budget, with
+// state and without. What stays in memory is the key index and about 40
+// bytes per stored row.
+func TestSpillJoinBudget(t *testing.T) {
+	script := `
+CREATE SOURCE auction (id BIGINT, item_name VARCHAR, description VARCHAR, initial_bid BIGINT, reserve BIGINT,
+  date_time TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra VARCHAR,
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'auction', 'events' = '120000');
+CREATE SOURCE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+  date_time TIMESTAMP(3), extra VARCHAR,
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '120000');
+SELECT auction, bidder, price, url, B.extra AS bid_extra, item_name, seller, category
+FROM bid AS B INNER JOIN auction AS A ON B.auction = A.id
+WHERE A.category = 10;`
+	run := func(budget int64, so *StateOptions) ([]string, string, int64) {
+		var out, errOut bytes.Buffer
+		s := NewSession(Options{Stdout: &out, Stderr: &errOut, StateMemory: budget, State: so})
+		if err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		sort.Strings(lines)
+		return lines, errOut.String(), s.peakState
+	}
+	want, _, peak := run(-1, nil)
+	if len(want) < 1000 {
+		t.Fatalf("only %d rows", len(want))
+	}
+	const budget = 1 << 20
+	if peak < 10*budget {
+		t.Fatalf("the join's state took %d KB, less than ten times the %d KB budget", peak>>10, budget>>10)
+	}
+	for _, durable := range []bool{false, true} {
+		var so *StateOptions
+		if durable {
+			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 50 * time.Millisecond}
+		}
+		got, stderr, spillPeak := run(budget, so)
+		i := strings.Index(stderr, "spilled")
+		if i < 0 {
+			t.Fatalf("durable=%v: no spill reported\n%s", durable, stderr)
+		}
+		var runs int
+		var mb float64
+		if _, err := fmt.Sscanf(stderr[i:], "spilled %d run(s), %f MB", &runs, &mb); err != nil {
+			t.Fatalf("durable=%v: %v\n%s", durable, err, stderr)
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("durable=%v: %d rows with a %d KB budget, %d without, or other values", durable, len(got), budget>>10, len(want))
+		}
+		if spillPeak*3 > peak {
+			t.Errorf("durable=%v: the state held %d KB in memory with a %d KB budget, %d KB without one", durable, spillPeak>>10, budget>>10, peak>>10)
+		}
+		t.Logf("durable=%v: %d KB without a budget, %d KB with; spilled %.1f MB in %d records", durable, peak>>10, spillPeak>>10, mb, runs)
+	}
+}

@@ -56,6 +56,8 @@ type Join struct {
 
 	sides [2]*joinSide   // interval and regular joins
 	win   *joinWindowSet // window joins
+	spill *joinSpill     // nil unless SetSpill gave a budget
+	peak  int64          // the most memory the state has held
 
 	wm       [2]int64
 	ended    [2]bool
@@ -427,14 +429,26 @@ func (j *Join) handle(side int, m Message) error {
 		if m.Batch.NumRows() == 0 {
 			return nil
 		}
-		if j.mode == windowJoin {
-			return j.windowBatch(side, m.Batch)
+		if j.spill != nil {
+			j.spill.tick++
 		}
-		return j.streamBatch(side, m.Batch)
+		var err error
+		if j.mode == windowJoin {
+			err = j.windowBatch(side, m.Batch)
+		} else {
+			err = j.streamBatch(side, m.Batch)
+		}
+		if err != nil {
+			return err
+		}
+		return j.maybeSpill()
 	case MsgWatermark:
 		if m.Watermark > j.wm[side] {
 			j.wm[side] = m.Watermark
-			return j.advance()
+			if err := j.advance(); err != nil {
+				return err
+			}
+			return j.maybeSpill()
 		}
 	case MsgBarrier:
 		j.blocked[side] = true
@@ -774,6 +788,11 @@ func (j *Join) expireInterval() error {
 // the pending queue.
 func (j *Join) flush() error {
 	o := &j.out
+	if o.err != nil {
+		err := o.err
+		o.reset()
+		return err
+	}
 	if o.left.len() == 0 {
 		o.reset()
 		return nil
@@ -827,6 +846,7 @@ type joinOut struct {
 	left, right rowRefs
 	ops         []Op
 	marked      []*joinRec
+	err         error // a spilled record that could not be read back
 }
 
 // sides returns the references of the probing side and of the other.
@@ -838,9 +858,18 @@ func (o *joinOut) sides(side int) (own, other *rowRefs) {
 }
 
 // addStored adds stored row slot of state s to refs.
+// A spilled record is read back; if that fails, the row is NULL and the
+// error is kept for assemble and flush.
 func (o *joinOut) addStored(refs *rowRefs, s *joinSide, slot uint32) {
 	r := s.recs[s.sRec[slot]]
 	if r.mark == 0 {
+		if err := s.resident(r); err != nil {
+			if o.err == nil {
+				o.err = err
+			}
+			refs.addNull()
+			return
+		}
 		r.mark = refs.source(r.rec) + 1
 		o.marked = append(o.marked, r)
 	}
@@ -849,6 +878,9 @@ func (o *joinOut) addStored(refs *rowRefs, s *joinSide, slot uint32) {
 
 // assemble builds the collected rows.
 func (o *joinOut) assemble(j *Join) (arrow.Record, error) {
+	if o.err != nil {
+		return nil, o.err
+	}
 	return assemble(j.ec.Mem, j.spec.Schema, j.nLeft, &o.left, &o.right)
 }
 
@@ -861,4 +893,5 @@ func (o *joinOut) reset() {
 	o.left.reset()
 	o.right.reset()
 	o.ops = o.ops[:0]
+	o.err = nil
 }

@@ -38,7 +38,7 @@ func (j *Join) SaveState(e *state.Encoder) error {
 	e.Varint(j.late)
 	e.Varint(j.nullTime)
 	if j.mode == windowJoin {
-		return j.win.save(e)
+		return j.win.save(e, j.spill)
 	}
 	for side, s := range j.sides {
 		if err := s.save(e, j.timeCols[side]); err != nil {
@@ -106,16 +106,19 @@ func (s *joinSide) save(e *state.Encoder, timeCol int) error {
 				rows = append(rows, int32(i))
 			}
 		}
-		rec := r.rec
+		rec, err := s.view(r)
+		if err != nil {
+			return err
+		}
 		if len(rows) < len(r.slots) {
-			var err error
-			if rec, err = takeRows(s.mem, r.rec, rows); err != nil {
+			all := rec
+			rec, err = takeRows(s.mem, all, rows)
+			all.Release()
+			if err != nil {
 				return err
 			}
-		} else {
-			rec.Retain()
 		}
-		err := e.Record(rec)
+		err = e.Record(rec)
 		rec.Release()
 		if err != nil {
 			return err
@@ -150,6 +153,10 @@ func (j *Join) restoreSide(d *state.Decoder, side int, s *joinSide) error {
 		seen := state.Slice[int64](d)
 		err := j.restoreRecord(d, side, s, rec, matched, seen)
 		rec.Release()
+		if err == nil {
+			// A state larger than the budget spills as it is read.
+			err = j.maybeSpill()
+		}
 		if err != nil {
 			return err
 		}
@@ -201,7 +208,7 @@ func (j *Join) restoreRecord(d *state.Decoder, side int, s *joinSide, rec arrow.
 }
 
 // save writes the open windows in order of end.
-func (ws *joinWindowSet) save(e *state.Encoder) error {
+func (ws *joinWindowSet) save(e *state.Encoder, sp *joinSpill) error {
 	e.Varint(ws.closed)
 	ends := make([]int64, 0, len(ws.open))
 	for end := range ws.open {
@@ -212,10 +219,21 @@ func (ws *joinWindowSet) save(e *state.Encoder) error {
 	for _, end := range ends {
 		w := ws.open[end]
 		e.Varint(end)
-		for _, recs := range w.recs {
-			e.Count(len(recs))
+		for side, recs := range w.recs {
+			e.Count(len(recs) + len(w.spilled[side]))
 			for _, r := range recs {
 				if err := e.Record(r); err != nil {
+					return fmt.Errorf("join: window state: %w", err)
+				}
+			}
+			for _, id := range w.spilled[side] {
+				r, err := sp.read(id)
+				if err != nil {
+					return err
+				}
+				err = e.Record(r)
+				r.Release()
+				if err != nil {
 					return fmt.Errorf("join: window state: %w", err)
 				}
 			}
@@ -248,6 +266,9 @@ func (ws *joinWindowSet) restore(d *state.Decoder, j *Join) error {
 				}
 				ws.add(side, end, rec)
 				rec.Release()
+				if err := j.maybeSpill(); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -46,7 +46,7 @@ func randomJoinInput(r *rand.Rand, left bool, n, domain int, step, jitter int64,
 // the watermark delay, sometimes a residual condition on both sides) with
 // a nested loop over the whole inputs. It also checks that no output row
 // is behind the output watermark sent before it, and that the state is
-// empty at the end.
+// empty at the end. Odd seeds spill the state after every batch.
 func TestJoinIntervalRandom(t *testing.T) {
 	seeds := 40
 	if testing.Short() {
@@ -79,6 +79,10 @@ func TestJoinIntervalRandom(t *testing.T) {
 				}
 				j := NewJoin(newScriptOp(t, mem, joinLeftSchema, leftItems...), newScriptOp(t, mem, joinRightSchema, rightItems...),
 					spec, newExprCtx(mem))
+				var sp *memSpill
+				if seed%2 == 1 {
+					sp = spillEverything(j)
+				}
 				ctx := context.Background()
 				if err := j.Open(ctx); err != nil {
 					t.Fatal(err)
@@ -118,6 +122,9 @@ func TestJoinIntervalRandom(t *testing.T) {
 				if j.StateRows() != 0 || j.StateBytes() != 0 || j.LateRows() != 0 {
 					t.Fatalf("at the end: %d rows, %d bytes held, %d late", j.StateRows(), j.StateBytes(), j.LateRows())
 				}
+				if sp != nil {
+					checkJoinSpilled(t, j, sp, len(got) > 0)
+				}
 			})
 		}
 	}
@@ -125,7 +132,7 @@ func TestJoinIntervalRandom(t *testing.T) {
 
 // TestJoinRegularRandom applies the changelog of regular joins of every
 // kind over random inputs and compares it with the join of the whole
-// inputs.
+// inputs. Odd seeds spill the state after every batch.
 func TestJoinRegularRandom(t *testing.T) {
 	seeds := 30
 	if testing.Short() {
@@ -151,15 +158,23 @@ func TestJoinRegularRandom(t *testing.T) {
 				}
 				j := NewJoin(newScriptOp(t, mem, joinLeftSchema, leftItems...), newScriptOp(t, mem, joinRightSchema, rightItems...),
 					spec, newExprCtx(mem))
+				var sp *memSpill
+				if seed%2 == 1 {
+					sp = spillEverything(j)
+				}
 				got := materializeChangelog(t, mem, j)
 				assertSameRows(t, joinOutSchema, got, batchJoin(kind, leftRows, rightRows, cond))
+				if sp != nil && j.SpillStats().Runs == 0 {
+					t.Fatal("nothing spilled")
+				}
 			})
 		}
 	}
 }
 
 // TestJoinWindowRandom compares window joins of every kind over random
-// windowed inputs with a nested loop.
+// windowed inputs with a nested loop. Odd seeds spill the open windows
+// after every batch.
 func TestJoinWindowRandom(t *testing.T) {
 	for seed := 0; seed < 20; seed++ {
 		r := rand.New(rand.NewSource(int64(seed)))
@@ -193,9 +208,16 @@ func TestJoinWindowRandom(t *testing.T) {
 				mem := newMem(t)
 				j := NewJoin(newScriptOp(t, mem, winLeftSchema, leftItems...), newScriptOp(t, mem, winRightSchema, rightItems...),
 					windowJoinSpec(kind), newExprCtx(mem))
+				var sp *memSpill
+				if seed%2 == 1 {
+					sp = spillEverything(j)
+				}
 				out := drain(t, j)
 				want := batchJoinWindows(kind, leftRows, rightRows)
 				assertSameRows(t, winOutSchema, out.rows, want)
+				if sp != nil {
+					checkJoinSpilled(t, j, sp, len(want) > 0)
+				}
 			})
 		}
 	}

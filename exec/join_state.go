@@ -45,20 +45,24 @@ const (
 
 // joinRec is one stored record.
 type joinRec struct {
-	rec    arrow.Record
-	seq    uint64   // arrival order among the side's records
-	slots  []uint32 // per row: its slot, or noSlot
-	byTime []int32  // time-ordered sides: the stored rows by time, then row
-	cursor int      // byTime[:cursor] are dropped
+	rec    arrow.Record // nil while spilled
+	seq    uint64       // arrival order among the side's records
+	slots  []uint32     // per row: its slot, or noSlot
+	byTime []int32      // time-ordered sides: the stored rows by time, then row
+	cursor int          // byTime[:cursor] are dropped
 	live   int
 	bytes  int64
 	dirty  bool  // rows were dropped since the last settle
 	mark   int32 // scratch of the output builder: source index + 1
+
+	spillID uint64 // its copy in the spill area, 0 for none
+	lastUse uint64 // the spill clock's tick when it was last used
 }
 
 // joinSide is the state of one input of a join.
 type joinSide struct {
 	mem      memory.Allocator
+	sp       *joinSpill // nil when the join does not spill
 	keyTypes []arrow.DataType
 	timed    bool  // rows are dropped in time order (interval joins)
 	ttl      int64 // state TTL in milliseconds (regular joins); 0: none
@@ -182,6 +186,9 @@ func (s *joinSide) insert(rec arrow.Record, keys []arrow.Array, sel []int32, tim
 	n := int(rec.NumRows())
 	r := &joinRec{rec: rec, seq: s.nextSeq, slots: make([]uint32, n), live: len(sel), bytes: recordBytes(rec)}
 	s.nextSeq++
+	if s.sp != nil {
+		r.lastUse = s.sp.tick
+	}
 	for i := range r.slots {
 		r.slots[i] = noSlot
 	}
@@ -379,11 +386,18 @@ func (s *joinSide) settle() error {
 			// Not in the expiry heap: rows of a timed side are only
 			// dropped by expire, which pops their record and pushes it
 			// back only while it has rows.
-			r.rec.Release()
-			s.recBytes -= r.bytes
+			if r.rec != nil {
+				r.rec.Release()
+				s.recBytes -= r.bytes
+			}
 			s.recs[ri] = nil
 			s.freeRecs = append(s.freeRecs, ri)
-		case n-r.live >= compactMinDead && r.live*4 <= n:
+			if err := s.forget(r); err != nil {
+				return err
+			}
+		case r.rec != nil && n-r.live >= compactMinDead && r.live*4 <= n:
+			// (A spilled record is left as it is: only its slots are in
+			// memory.)
 			if err := s.compact(r); err != nil {
 				return err
 			}
@@ -434,7 +448,7 @@ func (s *joinSide) compact(r *joinRec) error {
 	r.rec, r.slots, r.bytes = rec, slots, recordBytes(rec)
 	s.recBytes += r.bytes
 	s.compactions++
-	return nil
+	return s.forget(r)
 }
 
 // rebuildIndex makes a new key index of the keys that have rows.
@@ -496,14 +510,14 @@ func (s *joinSide) rebuildIndex() error {
 // reset drops every row and gives back the space.
 func (s *joinSide) reset() {
 	for _, r := range s.recs {
-		if r != nil {
+		if r != nil && r.rec != nil {
 			r.rec.Release()
 		}
 	}
 	if s.index != nil {
 		s.index.Release()
 	}
-	*s = joinSide{mem: s.mem, keyTypes: s.keyTypes, timed: s.timed, ttl: s.ttl, nextSeq: s.nextSeq,
+	*s = joinSide{mem: s.mem, sp: s.sp, keyTypes: s.keyTypes, timed: s.timed, ttl: s.ttl, nextSeq: s.nextSeq,
 		compactions: s.compactions, rebuilds: s.rebuilds}
 }
 

@@ -29,8 +29,15 @@ type joinWindowSet struct {
 
 // joinWindow is one open window: the records of each side's rows in it.
 type joinWindow struct {
-	end  int64
-	recs [2][]arrow.Record
+	end     int64
+	recs    [2][]arrow.Record // in memory
+	spilled [2][]uint64       // on disk: ids in the join's spill area
+	rows    int64
+}
+
+// empty reports whether the window has no rows of side.
+func (w *joinWindow) empty(side int) bool {
+	return len(w.recs[side]) == 0 && len(w.spilled[side]) == 0
 }
 
 func newJoinWindowSet() *joinWindowSet {
@@ -47,6 +54,7 @@ func (ws *joinWindowSet) add(side int, end int64, rec arrow.Record) {
 	}
 	rec.Retain()
 	w.recs[side] = append(w.recs[side], rec)
+	w.rows += rec.NumRows()
 	ws.rows += rec.NumRows()
 	ws.bytes += recordBytes(rec)
 }
@@ -55,9 +63,9 @@ func (ws *joinWindowSet) add(side int, end int64, rec arrow.Record) {
 func (ws *joinWindowSet) take(end int64) *joinWindow {
 	w := ws.open[end]
 	delete(ws.open, end)
+	ws.rows -= w.rows
 	for _, recs := range w.recs {
 		for _, r := range recs {
-			ws.rows -= r.NumRows()
 			ws.bytes -= recordBytes(r)
 		}
 	}
@@ -141,6 +149,9 @@ func (j *Join) closeWindows(wm int64) error {
 		w := ws.take(end)
 		err := j.joinWindow(w)
 		w.release()
+		if err == nil && j.spill != nil {
+			err = w.removeSpilled(j.spill)
+		}
 		if err != nil {
 			return err
 		}
@@ -152,10 +163,14 @@ func (j *Join) closeWindows(wm int64) error {
 // joinWindow hash-joins one window's rows and queues the result: the
 // right rows are stored in a build state, record by record, and each left
 // record probes it; then the right rows nothing matched go out NULL-padded
-// for a RIGHT or FULL join.
+// for a RIGHT or FULL join. Spilled right rows are read back first;
+// spilled left rows are read one record at a time as they probe.
 func (j *Join) joinWindow(w *joinWindow) error {
-	if len(w.recs[0]) == 0 && !j.preserve[1] || len(w.recs[1]) == 0 && !j.preserve[0] {
+	if w.empty(0) && !j.preserve[1] || w.empty(1) && !j.preserve[0] {
 		return nil // an inner side is empty: nothing joins
+	}
+	if err := w.readSpilled(j.spill, 1); err != nil {
+		return err
 	}
 	build := newJoinSide(j.ec.Mem, j.keyTypes, false, 0)
 	defer build.release()
@@ -174,6 +189,22 @@ func (j *Join) joinWindow(w *joinWindow) error {
 	}
 	for _, rec := range w.recs[0] {
 		if err := j.probeWindow(rec, build); err != nil {
+			return err
+		}
+	}
+	for len(w.spilled[0]) > 0 {
+		id := w.spilled[0][0]
+		rec, err := j.spill.read(id)
+		if err != nil {
+			return err
+		}
+		err = j.probeWindow(rec, build)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		w.spilled[0] = w.spilled[0][1:]
+		if err := j.spill.remove(id); err != nil {
 			return err
 		}
 	}
