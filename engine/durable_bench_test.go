@@ -101,3 +101,51 @@ FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '1' HOUR);`, even
 		})
 	}
 }
+
+// BenchmarkSpillJoin runs Nexmark q20's regular join (every bid and
+// auction is kept) over 1M events with no memory budget and with budgets
+// far below the stored rows, and reports events/s, the bytes spilled and
+// the state's peak in memory.
+//
+//	go test ./engine -run NONE -bench SpillJoin -benchtime 2x
+func BenchmarkSpillJoin(b *testing.B) {
+	const events = 1_000_000
+	script := fmt.Sprintf(`
+CREATE SOURCE auction (id BIGINT, item_name VARCHAR, description VARCHAR, initial_bid BIGINT, reserve BIGINT,
+  date_time TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra VARCHAR,
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'auction', 'events' = '%[1]d');
+CREATE SOURCE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+  date_time TIMESTAMP(3), extra VARCHAR,
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '%[1]d');
+CREATE SINK out WITH ('connector' = 'blackhole') AS
+SELECT auction, bidder, price, url, B.extra AS bid_extra, item_name, seller, category
+FROM bid AS B INNER JOIN auction AS A ON B.auction = A.id
+WHERE A.category = 10;`, events)
+	for _, budget := range []int64{-1, 64 << 20, 24 << 20} {
+		name := "no-budget"
+		if budget > 0 {
+			name = fmt.Sprintf("budget-%dMB", budget>>20)
+		}
+		b.Run(name, func(b *testing.B) {
+			var spilledMB, stateMB float64
+			for i := 0; i < b.N; i++ {
+				var errOut bytes.Buffer
+				s := NewSession(Options{Stdout: io.Discard, Stderr: &errOut, StateMemory: budget})
+				if err := s.ExecScript(context.Background(), filepath.Join(b.TempDir(), "q.sql"), script); err != nil {
+					b.Fatal(err)
+				}
+				if k := strings.Index(errOut.String(), "run(s), "); k >= 0 {
+					var mb float64
+					fmt.Sscanf(errOut.String()[k+len("run(s), "):], "%f MB", &mb)
+					spilledMB += mb
+				}
+				stateMB += float64(s.peakState) / (1 << 20)
+			}
+			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(spilledMB/float64(b.N), "spilled-MB")
+			b.ReportMetric(stateMB/float64(b.N), "state-MB")
+		})
+	}
+}
