@@ -83,7 +83,7 @@ type joinSide struct {
 	sRec, sRow   []int32
 	sNext, sPrev []uint32 // chain links: slot + 1, 0 at the ends
 	sKey         []uint32
-	sTime        []int64
+	sTime        []int64 // timed sides only
 	sMatched     []bool
 	freeSlots    []uint32
 	live         int64
@@ -259,7 +259,9 @@ func (s *joinSide) allocSlot() uint32 {
 	s.sNext = append(s.sNext, 0)
 	s.sPrev = append(s.sPrev, 0)
 	s.sKey = append(s.sKey, 0)
-	s.sTime = append(s.sTime, 0)
+	if s.timed {
+		s.sTime = append(s.sTime, 0)
+	}
 	s.sMatched = append(s.sMatched, false)
 	return uint32(len(s.sRec) - 1)
 }
