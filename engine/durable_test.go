@@ -327,3 +327,58 @@ WHERE A.category = 10;`
 		t.Logf("durable=%v: %d KB without a budget, %d KB with; spilled %.1f MB in %d records", durable, peak>>10, spillPeak>>10, mb, runs)
 	}
 }
+
+// TestSpillTopNBudget: a Top-N (Nexmark q19's: the ten highest bids of
+// each auction) whose retained rows take many times its memory budget
+// spills them, reads back those its output needs, and prints the same
+// changelog, row for row, as a run without a budget, with state and
+// without.
+func TestSpillTopNBudget(t *testing.T) {
+	script := `
+CREATE SOURCE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+  date_time TIMESTAMP(3), extra VARCHAR,
+  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '120000');
+SELECT * FROM
+(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM bid)
+WHERE rank_number <= 10;`
+	run := func(budget int64, so *StateOptions) (string, string, int64) {
+		var out, errOut bytes.Buffer
+		s := NewSession(Options{Stdout: &out, Stderr: &errOut, StateMemory: budget, State: so})
+		if err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script); err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errOut.String(), s.peakState
+	}
+	want, _, peak := run(-1, nil)
+	if n := strings.Count(want, "\n"); n < 10_000 {
+		t.Fatalf("only %d lines", n)
+	}
+	const budget = 256 << 10
+	if peak < 10*budget {
+		t.Fatalf("the top-n state took %d KB, less than ten times the %d KB budget", peak>>10, budget>>10)
+	}
+	for _, durable := range []bool{false, true} {
+		var so *StateOptions
+		if durable {
+			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 50 * time.Millisecond}
+		}
+		got, stderr, spillPeak := run(budget, so)
+		i := strings.Index(stderr, "spilled")
+		if i < 0 {
+			t.Fatalf("durable=%v: no spill reported\n%s", durable, stderr)
+		}
+		var runs int
+		var mb float64
+		if _, err := fmt.Sscanf(stderr[i:], "spilled %d run(s), %f MB", &runs, &mb); err != nil {
+			t.Fatalf("durable=%v: %v\n%s", durable, err, stderr)
+		}
+		if got != want {
+			t.Fatalf("durable=%v: the changelog differs with a %d KB budget", durable, budget>>10)
+		}
+		if spillPeak*3 > peak {
+			t.Errorf("durable=%v: the state held %d KB in memory with a %d KB budget, %d KB without one", durable, spillPeak>>10, budget>>10, peak>>10)
+		}
+		t.Logf("durable=%v: %d KB without a budget, %d KB with; spilled %.1f MB in %d segments", durable, peak>>10, spillPeak>>10, mb, runs)
+	}
+}

@@ -56,7 +56,7 @@ type Join struct {
 
 	sides [2]*joinSide   // interval and regular joins
 	win   *joinWindowSet // window joins
-	spill *joinSpill     // nil unless SetSpill gave a budget
+	spill *recordSpill   // nil unless SetSpill gave a budget
 	peak  int64          // the most memory the state has held
 
 	wm       [2]int64

@@ -208,7 +208,7 @@ func (j *Join) restoreRecord(d *state.Decoder, side int, s *joinSide, rec arrow.
 }
 
 // save writes the open windows in order of end.
-func (ws *joinWindowSet) save(e *state.Encoder, sp *joinSpill) error {
+func (ws *joinWindowSet) save(e *state.Encoder, sp *recordSpill) error {
 	e.Varint(ws.closed)
 	ends := make([]int64, 0, len(ws.open))
 	for end := range ws.open {

@@ -23,29 +23,11 @@ package exec
 
 import (
 	"cmp"
-	byteorder "encoding/binary"
 	"fmt"
 	"slices"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/memory"
-
-	"github.com/weirsql/weir/state"
 )
-
-// joinSpill is a join's spill area and budget, shared by its two sides.
-type joinSpill struct {
-	budget int64
-	open   func() (SpillStore, error)
-	store  SpillStore
-	prefix []byte
-	mem    memory.Allocator
-
-	nextID uint64 // ids of spilled records, from 1 in each run
-	tick   uint64 // the use clock: raised for each input batch
-
-	spilled, bytes, reads int64 // records written and their bytes; records read back
-}
 
 var (
 	_ Spiller       = (*Join)(nil)
@@ -54,7 +36,7 @@ var (
 
 // SetSpill implements Spiller.
 func (j *Join) SetSpill(budget int64, store func() (SpillStore, error), prefix []byte) {
-	j.spill = &joinSpill{budget: budget, open: store, prefix: prefix, mem: j.ec.Mem}
+	j.spill = &recordSpill{what: "join", budget: budget, open: store, prefix: prefix, mem: j.ec.Mem}
 	for _, s := range j.sides {
 		if s != nil {
 			s.sp = j.spill
@@ -77,91 +59,6 @@ func (j *Join) SpillReads() int64 {
 		return 0
 	}
 	return j.spill.reads
-}
-
-// area opens the spill area on first use and deletes what an earlier run
-// of the query left in the join's part of it.
-func (sp *joinSpill) area() (SpillStore, error) {
-	if sp.store != nil {
-		return sp.store, nil
-	}
-	st, err := sp.open()
-	if err != nil {
-		return nil, fmt.Errorf("join: open spill area: %w", err)
-	}
-	if err := st.DeletePrefix(sp.prefix); err != nil {
-		return nil, fmt.Errorf("join: clear spill area: %w", err)
-	}
-	sp.store = st
-	return st, nil
-}
-
-func (sp *joinSpill) key(id uint64) []byte {
-	return byteorder.BigEndian.AppendUint64(append([]byte(nil), sp.prefix...), id)
-}
-
-// write spills rec and returns its id.
-func (sp *joinSpill) write(rec arrow.Record) (uint64, error) {
-	st, err := sp.area()
-	if err != nil {
-		return 0, err
-	}
-	e := state.NewEncoder(nil)
-	if err := e.Record(rec); err != nil {
-		return 0, fmt.Errorf("join: spill rows: %w", err)
-	}
-	sp.nextID++
-	id := sp.nextID
-	if err := st.Put(sp.key(id), e.Bytes()); err != nil {
-		return 0, fmt.Errorf("join: spill rows: %w", err)
-	}
-	sp.spilled++
-	sp.bytes += int64(e.Len())
-	return id, nil
-}
-
-// read reads spilled record id back; the caller releases it.
-func (sp *joinSpill) read(id uint64) (arrow.Record, error) {
-	st, err := sp.area()
-	if err != nil {
-		return nil, err
-	}
-	var buf []byte
-	key := sp.key(id)
-	err = st.Scan(key, func(k, v []byte) error {
-		if len(k) == len(key) {
-			buf = append([]byte(nil), v...)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("join: read spilled rows: %w", err)
-	}
-	if buf == nil {
-		return nil, fmt.Errorf("join: read spilled rows: record %d is missing from the spill area", id)
-	}
-	d := state.NewDecoder(buf)
-	rec := d.Record(sp.mem)
-	if err := d.Err(); err != nil {
-		if rec != nil {
-			rec.Release()
-		}
-		return nil, fmt.Errorf("join: read spilled rows: %w", err)
-	}
-	sp.reads++
-	return rec, nil
-}
-
-// remove deletes spilled record id.
-func (sp *joinSpill) remove(id uint64) error {
-	st, err := sp.area()
-	if err != nil {
-		return err
-	}
-	if err := st.DeletePrefix(sp.key(id)); err != nil {
-		return fmt.Errorf("join: delete spilled rows: %w", err)
-	}
-	return nil
 }
 
 // resident makes sure r's record is in memory, reading it back if it was
@@ -273,7 +170,7 @@ func (j *Join) maybeSpill() error {
 
 // spill writes the records of open windows to disk, latest window first,
 // until over bytes have gone from memory.
-func (ws *joinWindowSet) spill(sp *joinSpill, over int64) error {
+func (ws *joinWindowSet) spill(sp *recordSpill, over int64) error {
 	ends := make([]int64, 0, len(ws.open))
 	for end, w := range ws.open {
 		if len(w.recs[0])+len(w.recs[1]) > 0 {
@@ -303,7 +200,7 @@ func (ws *joinWindowSet) spill(sp *joinSpill, over int64) error {
 
 // readSpilled reads the spilled records of a window's side back into
 // w.recs.
-func (w *joinWindow) readSpilled(sp *joinSpill, side int) error {
+func (w *joinWindow) readSpilled(sp *recordSpill, side int) error {
 	for len(w.spilled[side]) > 0 {
 		id := w.spilled[side][0]
 		rec, err := sp.read(id)
@@ -320,7 +217,7 @@ func (w *joinWindow) readSpilled(sp *joinSpill, side int) error {
 }
 
 // removeSpilled deletes a window's spilled records.
-func (w *joinWindow) removeSpilled(sp *joinSpill) error {
+func (w *joinWindow) removeSpilled(sp *recordSpill) error {
 	for side := range 2 {
 		for _, id := range w.spilled[side] {
 			if err := sp.remove(id); err != nil {

@@ -62,7 +62,7 @@ type joinRec struct {
 // joinSide is the state of one input of a join.
 type joinSide struct {
 	mem      memory.Allocator
-	sp       *joinSpill // nil when the join does not spill
+	sp       *recordSpill // nil when the join does not spill
 	keyTypes []arrow.DataType
 	timed    bool  // rows are dropped in time order (interval joins)
 	ttl      int64 // state TTL in milliseconds (regular joins); 0: none

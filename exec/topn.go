@@ -167,7 +167,9 @@ type TopN struct {
 	lists     [][]uint32 // per partition: its rows' slots, best first
 	emitted   []bool     // TopNKeepFirst: the partition's row has been emitted
 	store     *topNStore
-	due       dueHeap // eventTimeFirst: the waiting rows by time
+	spill     *recordSpill // nil unless SetSpill gave a budget
+	peak      int64        // the most memory the state has held
+	due       dueHeap      // eventTimeFirst: the waiting rows by time
 	watermark int64
 	late      int64
 	nullTime  int64
@@ -303,6 +305,7 @@ func (t *TopN) init() error {
 	}
 	t.parts = parts
 	t.store = newTopNStore(t.mem, in)
+	t.store.sp = t.spill
 	return nil
 }
 
@@ -326,8 +329,14 @@ func (t *TopN) Next(ctx context.Context) (Message, error) {
 		}
 		switch m.Kind {
 		case MsgBatch:
+			if t.spill != nil {
+				t.spill.tick++
+			}
 			err := t.consume(m)
 			m.Release()
+			if err == nil {
+				err = t.maybeSpill()
+			}
 			if err != nil {
 				return Message{}, err
 			}
@@ -557,7 +566,7 @@ func (t *TopN) queue() error {
 	if len(t.outSlots) == 0 {
 		return nil
 	}
-	cols, err := t.store.gather(t.outSlots)
+	cols, err := t.store.gather(t.outSlots, true)
 	if err != nil {
 		return err
 	}

@@ -131,11 +131,18 @@ func bruteTopN(rows []row, spec TopNSpec) []row {
 // TestTopNRandom feeds random rows in random batches through random Top-N
 // specs and, after every batch, compares the table the output changelog
 // builds with the brute-force top N of the rows so far.
+// Odd seeds spill every segment after every batch.
 func TestTopNRandom(t *testing.T) {
 	rounds := 60
 	if testing.Short() {
 		rounds = 15
 	}
+	var spillReads int64
+	defer func() {
+		if !t.Failed() && spillReads == 0 {
+			t.Error("no spilled segment was ever read back")
+		}
+	}()
 	for seed := 0; seed < rounds; seed++ {
 		r := rand.New(rand.NewSource(int64(seed)))
 		spec := TopNSpec{N: int64(1 + r.Intn(5)), RankOutput: r.Intn(2) == 0}
@@ -168,6 +175,9 @@ func TestTopNRandom(t *testing.T) {
 				ends = append(ends, at)
 			}
 			op := NewTopN(newScriptOp(t, mem, randSchema, items...), spec, mem)
+			if seed%2 == 1 { // spill every segment after every batch
+				op.SetSpill(1, func() (SpillStore, error) { return newMemSpill(), nil }, []byte("t/"))
+			}
 			ctx := context.Background()
 			if err := op.Open(ctx); err != nil {
 				t.Fatal(err)
@@ -192,6 +202,12 @@ func TestTopNRandom(t *testing.T) {
 						t.Fatalf("StateRows %d, want %d", op.StateRows(), len(want))
 					}
 				}
+			}
+			if seed%2 == 1 {
+				if op.StateRows() > 0 && op.SpillStats().Runs == 0 {
+					t.Fatal("nothing spilled")
+				}
+				spillReads += op.SpillReads()
 			}
 		})
 	}

@@ -104,10 +104,14 @@ func (t *TopN) RestoreState(d *state.Decoder) error {
 			if t.emitted[p] {
 				return fmt.Errorf("top-n: partition %d has emitted its row and still holds one", p)
 			}
-			rec, row := t.store.value(l[0])
+			rec, row, err := t.store.value(l[0])
+			if err != nil {
+				return err
+			}
 			times := rec.Column(col).(*array.Timestamp)
 			heap.Push(&t.due, dueRow{ts: int64(times.Value(row)), part: uint32(p), slot: l[0]})
 		}
 	}
-	return nil
+	// A state larger than the budget spills now.
+	return t.maybeSpill()
 }

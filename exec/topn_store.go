@@ -32,19 +32,23 @@ const (
 
 // topNSeg is one stored record with its rows' sort keys.
 type topNSeg struct {
-	rec   arrow.Record
+	rec   arrow.Record // nil while spilled
 	keys  orderKeys
 	slots []uint32 // per row: its slot, or noSlot
 	live  int
 	bytes int64
 	dirty bool  // rows were dropped since the last settle
 	mark  int32 // scratch of gather and rewrite: source index + 1
+
+	spillID uint64 // its copy in the spill area, 0 for none
+	lastUse uint64 // the spill clock's tick when it was last used
 }
 
 // topNStore holds the retained rows of a TopN.
 type topNStore struct {
 	mem    memory.Allocator
 	schema *arrow.Schema
+	sp     *recordSpill // nil when the operator does not spill
 
 	segs     []*topNSeg // nil entries are free
 	freeSegs []int32
@@ -70,6 +74,9 @@ func newTopNStore(mem memory.Allocator, schema *arrow.Schema) *topNStore {
 // keys (which it keeps) and returns its index. No row holds a slot yet.
 func (s *topNStore) addSeg(rec arrow.Record, keys orderKeys) int32 {
 	g := &topNSeg{rec: rec, keys: keys, slots: make([]uint32, rec.NumRows()), bytes: recordBytes(rec)}
+	if s.sp != nil {
+		g.lastUse = s.sp.tick
+	}
 	for i := range g.slots {
 		g.slots[i] = noSlot
 	}
@@ -130,18 +137,26 @@ func (s *topNStore) key(slot uint32) []byte {
 	return s.segs[s.sSeg[slot]].keys.key(int(s.sRow[slot]))
 }
 
-// value is the row and record of a slot.
-func (s *topNStore) value(slot uint32) (arrow.Record, int) {
-	return s.segs[s.sSeg[slot]].rec, int(s.sRow[slot])
+// value is the row and record of a slot, the record read back if it was
+// spilled.
+func (s *topNStore) value(slot uint32) (arrow.Record, int, error) {
+	g := s.segs[s.sSeg[slot]]
+	if err := s.resident(g); err != nil {
+		return nil, 0, err
+	}
+	return g.rec, int(s.sRow[slot]), nil
 }
 
-func (s *topNStore) releaseSeg(si int32) {
+func (s *topNStore) releaseSeg(si int32) error {
 	g := s.segs[si]
-	g.rec.Release()
-	s.recBytes -= g.bytes
+	if g.rec != nil {
+		g.rec.Release()
+		s.recBytes -= g.bytes
+	}
 	s.segs[si] = nil
 	s.freeSegs = append(s.freeSegs, si)
 	s.nsegs--
+	return s.forget(g)
 }
 
 // settle releases the segments left without rows and rewrites the ones
@@ -157,8 +172,12 @@ func (s *topNStore) settle() error {
 		rows := len(g.slots)
 		switch {
 		case g.live == 0:
-			s.releaseSeg(si)
-		case rows-g.live >= compactMinDead && g.live*2 <= rows:
+			if err := s.releaseSeg(si); err != nil {
+				return err
+			}
+		case g.rec != nil && rows-g.live >= compactMinDead && g.live*2 <= rows:
+			// (A spilled segment is left as it is: only its keys and
+			// slots are in memory.)
 			g.mark = 1
 			rewrite = append(rewrite, si)
 		}
@@ -166,7 +185,7 @@ func (s *topNStore) settle() error {
 	s.dirty = s.dirty[:0]
 	if s.nsegs > topNMinSegs && s.nsegs*topNDenseRows > s.live {
 		for i, g := range s.segs {
-			if g != nil && g.mark == 0 && g.live < topNDenseRows {
+			if g != nil && g.rec != nil && g.mark == 0 && g.live < topNDenseRows {
 				g.mark = 1
 				rewrite = append(rewrite, int32(i))
 			}
@@ -209,7 +228,10 @@ func (s *topNStore) rewrite(list []int32) error {
 	}
 	for _, si := range list {
 		s.segs[si].live = 0
-		s.releaseSeg(si)
+		if err := s.releaseSeg(si); err != nil {
+			rec.Release()
+			return err
+		}
 	}
 	ni := s.addSeg(rec, keys)
 	g := s.segs[ni]
@@ -222,23 +244,46 @@ func (s *topNStore) rewrite(list []int32) error {
 	return nil
 }
 
-// gather builds the columns of the listed slots' rows, in order.
-func (s *topNStore) gather(slots []uint32) ([]arrow.Array, error) {
+// gather builds the columns of the listed slots' rows, in order. Spilled
+// segments are read back: kept in memory when keep is set (output rows,
+// whose segments are in use), else only for the gather (a checkpoint's).
+func (s *topNStore) gather(slots []uint32, keep bool) ([]arrow.Array, error) {
 	refs := &s.refs
 	refs.reset()
 	var marked []*topNSeg
+	var views []arrow.Record
+	defer func() {
+		for _, g := range marked {
+			g.mark = 0
+		}
+		for _, v := range views {
+			v.Release()
+		}
+		refs.reset()
+	}()
 	for _, slot := range slots {
 		g := s.segs[s.sSeg[slot]]
 		if g.mark == 0 {
-			g.mark = refs.source(g.rec) + 1
+			rec := g.rec
+			switch {
+			case keep || rec != nil:
+				if err := s.resident(g); err != nil {
+					return nil, err
+				}
+				rec = g.rec
+			default:
+				v, err := s.sp.read(g.spillID)
+				if err != nil {
+					return nil, err
+				}
+				views = append(views, v)
+				rec = v
+			}
+			g.mark = refs.source(rec) + 1
 			marked = append(marked, g)
 		}
 		refs.add(g.mark-1, s.sRow[slot])
 	}
-	for _, g := range marked {
-		g.mark = 0
-	}
-	defer refs.reset()
 	return s.columns(refs)
 }
 
@@ -290,7 +335,7 @@ func (s *topNStore) save(e *state.Encoder, slots []uint32) error {
 	if len(slots) == 0 {
 		return nil
 	}
-	cols, err := s.gather(slots)
+	cols, err := s.gather(slots, false)
 	if err != nil {
 		return err
 	}
@@ -332,10 +377,10 @@ func (s *topNStore) load(d *state.Decoder, order []SortKey) ([]uint32, error) {
 // release frees every segment.
 func (s *topNStore) release() {
 	for i, g := range s.segs {
-		if g != nil {
+		if g != nil && g.rec != nil {
 			g.rec.Release()
-			s.segs[i] = nil
 		}
+		s.segs[i] = nil
 	}
 	s.segs, s.freeSegs, s.nsegs, s.recBytes = nil, nil, 0, 0
 	s.sSeg, s.sRow, s.freeSlots, s.live, s.dirty = nil, nil, nil, 0, nil
