@@ -141,6 +141,8 @@ type checkpointer struct {
 	stopping atomic.Bool
 	quit     chan struct{}
 	wg       sync.WaitGroup
+	// requesters are the sources told of each commit (source_group.go).
+	requesters []CheckpointRequester
 }
 
 // ErrNotCheckpointable is the kind of CanCheckpoint's errors.
@@ -199,6 +201,7 @@ func newCheckpointer(cfg CheckpointConfig, root Operator, sink Sink) (*checkpoin
 			s.SetCheckpointTrigger(&c.trigger)
 		}
 	})
+	c.requesters = wireCheckpointRequesters(c) // source_group.go
 	if cfg.Resume != nil {
 		c.last = cfg.Resume.ID
 		c.trigger.Request(cfg.Resume.ID)
@@ -374,6 +377,9 @@ func (c *checkpointer) checkpoint(ctx context.Context, id uint64, final bool) er
 			}
 		}
 	}
+	for _, r := range c.requesters { // source_group.go
+		r.CheckpointCommitted(id)
+	}
 	if c.cfg.Committed != nil {
 		c.cfg.Committed(CheckpointStats{ID: id, Bytes: len(snap.Data), Duration: time.Since(began), Final: final})
 	}
@@ -387,6 +393,11 @@ func (c *checkpointer) checkpoint(ctx context.Context, id uint64, final bool) er
 func RunWith(ctx context.Context, root Operator, sink Sink, updating bool, cfg CheckpointConfig) (st Stats, err error) {
 	if cfg.Store == nil {
 		return st, fmt.Errorf("checkpoints without a store")
+	}
+	if err := checkSharedSources(root); err != nil { // source_group.go: before the sink recovers
+		root.Close()
+		sink.Close()
+		return st, err
 	}
 	c, err := newCheckpointer(cfg, root, sink)
 	if err != nil {

@@ -16,6 +16,11 @@ type Stats struct {
 // root to sink until MsgEnd, and closes both. It stops early, with ctx's
 // error, when ctx is cancelled.
 func Run(ctx context.Context, root Operator, sink Sink, updating bool) (st Stats, err error) {
+	if err := checkSharedSources(root); err != nil { // source_group.go
+		root.Close()
+		sink.Close()
+		return st, err
+	}
 	return drive(ctx, root, sink, updating, nil)
 }
 

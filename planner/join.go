@@ -477,7 +477,7 @@ func (qb *queryBinder) bindLookupJoin(t *parser.JoinTable, left Node, lsc *scope
 	}
 	if src.Connector.NewDimension == nil {
 		return nil, nil, errorf(ErrUnsupported, tn.Name.Pos, "source %s (connector '%s') cannot be a lookup table", src.Name, src.Connector.Name).
-			WithHint("lookup joins read bounded tables: a 'file' source")
+			WithHint("lookup joins read bounded tables: a 'file' source or a compacted 'kafka' topic")
 	}
 	for i, c := range src.Columns {
 		if c.Kind != PhysicalColumn {

@@ -16,10 +16,11 @@
 //
 // # Source
 //
-// Source assigns itself every partition of its topics, as Flink's
-// KafkaSource does, rather than joining a consumer group: its position is
-// then exactly the next offset of each partition, which is what a
-// checkpoint saves (Position) and a restart seeks back to (Restore). Each
+// By default ('scan.partition.assignment' = 'all') Source assigns itself
+// every partition of its topics, as Flink's KafkaSource does, rather than
+// joining a consumer group: its position is then exactly the next offset
+// of each partition, which is what a checkpoint saves (Position) and a
+// restart seeks back to (Restore). Each
 // partition is a split, so exec.Scan keeps one watermark per partition and
 // takes the minimum; 'scan.watermark.idle-timeout' (IdleTimeout) leaves
 // out partitions that have gone quiet. Partition discovery adds splits
@@ -40,10 +41,40 @@
 // second, Next returns an empty batch so that the scan can place
 // checkpoint barriers.
 //
+// With 'scan.partition.assignment' = 'group' (group.go) the source joins
+// the consumer group 'properties.group.id' instead (cooperative-sticky
+// rebalancing, no auto-commit), so that processes running the same query
+// share the partitions; it is an exec.SharedSource, and the runtime refuses
+// a query with state over it, since a moved partition's state would stay
+// behind. Each assignment of a partition is a new split, so a revoked
+// partition ends its split (it no longer holds the watermark back) and an
+// assigned one joins the minimum like a discovered one. The group's
+// committed offsets are where the next owner starts, so only positions of
+// committed checkpoints go there (the source is an
+// exec.CheckpointRequester: it learns of each commit). On revocation the
+// source stops returning the partitions' records, asks the runtime for a
+// checkpoint, waits until one taken after that has committed, commits
+// the partitions' positions in it synchronously, and only then lets the
+// rebalance go on; fetched records not yet returned are dropped, for the
+// next owner to read. An assigned partition starts at the group's offset,
+// or at the restored checkpoint's position when that is further on. Lost
+// partitions (the session expired) are dropped without a commit. Group
+// mode needs checkpoints and an unbounded source.
+//
 // A broker that cannot be reached is not an error: requests are retried
 // with backoff, and the outage and the recovery are reported on Notices.
 // NewSource checks that the topics exist if the cluster answers within a
 // few seconds, so that a misspelt topic is a planning error.
+//
+// # Lookup tables
+//
+// NewDimension (dimension.go) makes a topic the table side of a lookup
+// join (`JOIN users FOR SYSTEM_TIME AS OF o.p AS u ON ...`): the latest
+// value of each record key over every partition, read from the earliest
+// offset, a tombstone deleting its key, as a compacted topic holds it. One
+// client stays open for the table's life; each reload reads what arrived
+// since the last and hands the join the whole table again only if it
+// changed.
 //
 // # Sinks
 //
@@ -52,7 +83,10 @@
 // ('sink.delivery-guarantee' = 'exactly-once') implements
 // exec.CommittingSink with Kafka transactions; its doc comment describes
 // the two-phase commit, the transactional ids and what happens to a crash
-// between a durable checkpoint and the Kafka commit. In an updating query
+// between a durable checkpoint and the Kafka commit. Each transaction has a
+// producer client of its own and is ended by the sink's own EndTxn request,
+// with the producer id and epoch saved at PreCommit (franz-go v1.22.2's
+// EndTransaction can turn a commit into an abort; see TxnSink). In an updating query
 // (a changelog) -U and -D rows become tombstones.
 //
 // # Tests

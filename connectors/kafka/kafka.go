@@ -44,10 +44,15 @@ var Spec = &connectors.Spec{
 		"'key.fields', with a tombstone (null value) for each retraction (-U) and delete (-D). " +
 		"With 'sink.delivery-guarantee' = 'exactly-once' the rows between two checkpoints go into one Kafka " +
 		"transaction, committed when the checkpoint is; consumers must read with isolation level read_committed. " +
-		"A query run without checkpoints ('weir run --no-state') writes through instead, at least once.",
-	Options:   specOptions(),
-	NewSource: NewSource,
-	NewSink:   NewSink,
+		"A query run without checkpoints ('weir run --no-state') writes through instead, at least once. " +
+		"As a lookup table (usually over a compacted topic, as Flink's upsert-kafka) it holds the latest record of each " +
+		"record key, read from the earliest offset of every partition; a tombstone deletes its key, and a record " +
+		"without a key is a malformed record ('bad_records'). The table is read up to the end offsets when the query " +
+		"starts, and every 'lookup.join.cache.ttl' what was written since is read and the join sees the new table.",
+	Options:      specOptions(),
+	NewSource:    NewSource,
+	NewSink:      NewSink,
+	NewDimension: NewDimension,
 	Bounded: func(o connectors.Options) bool {
 		m := strings.ToLower(o.Get("scan.bounded.mode"))
 		return m != "" && m != "unbounded"
@@ -124,6 +129,18 @@ func specOptions() []connectors.OptionSpec {
 			Doc: "With 'scan.bounded.mode' = 'timestamp': the epoch milliseconds to stop at."},
 		{Key: "scan.topic-partition-discovery.interval", Type: connectors.Duration, Default: "5m",
 			Doc: "How often an unbounded source looks for new partitions and topics; '0' turns discovery off."},
+		{Key: "scan.partition.assignment", Type: connectors.Enum, Values: []string{"all", "group"}, Default: "all",
+			Doc: "'all': the source reads every partition itself (Flink's KafkaSource). 'group': it joins the consumer group " +
+				"'properties.group.id' (cooperative-sticky rebalancing), so that processes running the same query share the " +
+				"partitions and take over each other's when one stops. Only for queries without state (filters, projections, " +
+				"lookups: no windows, aggregations, joins, Top-N, ORDER BY or LIMIT), as the state of a moved partition would " +
+				"stay behind; and only with checkpoints (not --no-state), which hand partitions over: a revoked partition's " +
+				"offsets are committed to the group once a checkpoint holding everything read from it has committed, and an " +
+				"assigned one starts at the group's committed offset (or the restored checkpoint's, if further on; by " +
+				"'scan.startup.mode' when there is neither). " +
+				"A graceful rebalance neither loses nor repeats records; a crash can make the next owner read again what was " +
+				"read since the crashed process's last commit to the group (at least once). With an exactly-once Kafka sink, " +
+				"give each process its own 'sink.transactional-id-prefix'."},
 		{Key: "scan.watermark.idle-timeout", Type: connectors.Duration,
 			Doc: "A partition that has produced nothing for this long (wall-clock time) stops holding the watermark back " +
 				"until its next record; unset uses the session's 'table.exec.source.idle-timeout'."},
@@ -141,6 +158,15 @@ func specOptions() []connectors.OptionSpec {
 				"A restarted query must use the same prefix, so that it fences its earlier producers and settles their " +
 				"transactions; two queries must not share one. Default: 'weir-' and the sink's name."},
 	}
+	opts = append(opts,
+		connectors.OptionSpec{Key: connectors.LookupReloadOption, Type: connectors.Duration,
+			Doc: "For a lookup table: how often a join reads what was written to the topics since it last looked and, " +
+				"if a row was added, changed or deleted, joins with the new table; '0' reads the table once. " +
+				"Unset, the engine's default applies (10s)."},
+		connectors.OptionSpec{Key: lookupTimeoutOption, Type: connectors.Duration, Default: "30s",
+			Doc: "For a lookup table: how long reading the table may go without a record (or a request without an answer) " +
+				"before it has reached the end offsets; then the query fails, as when a broker has gone away."},
+	)
 	for _, p := range clientProps {
 		opts = append(opts, connectors.OptionSpec{Key: "properties." + p.key, Type: p.typ, Values: p.values, Default: p.def,
 			Required: p.key == "bootstrap.servers", Doc: p.doc})

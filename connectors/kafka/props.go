@@ -33,9 +33,12 @@ type clientConfig struct {
 	txnTimeout      time.Duration
 	deliveryTimeout time.Duration
 
-	common   []kgo.Opt // connection, security, timeouts
-	consumer []kgo.Opt
-	producer []kgo.Opt
+	common    []kgo.Opt // connection, security, timeouts
+	consumer  []kgo.Opt
+	producer  []kgo.Opt
+	groupOpts []kgo.Opt // group membership ('scan.partition.assignment' = 'group')
+	// rebalanceTimeout is 'properties.max.poll.interval.ms' (0: unset).
+	rebalanceTimeout time.Duration
 
 	// Collected, then turned into options by finish.
 	protocol     string
@@ -98,7 +101,8 @@ var clientProps = []clientProp{
 		}},
 	{key: "group.id", typ: connectors.String,
 		doc: "A source's consumer group: its read position is committed there (for monitoring tools and " +
-			"'scan.startup.mode' = 'group-offsets'); Weir does not join the group, it reads every partition itself.",
+			"'scan.startup.mode' = 'group-offsets'). Weir joins the group only with 'scan.partition.assignment' = 'group'; " +
+			"otherwise it reads every partition itself.",
 		apply: func(c *clientConfig, v string) error { c.group = v; return nil }},
 	{key: "client.id", typ: connectors.String, doc: "The client id the brokers see (default 'weir').",
 		apply: func(c *clientConfig, v string) error { c.clientID = v; return nil }},
@@ -162,10 +166,26 @@ var clientProps = []clientProp{
 		doc:   "With 'scan.startup.mode' = 'group-offsets': where a partition without a committed offset starts; 'none' makes that an error.",
 		apply: func(c *clientConfig, v string) error { c.autoOffsetReset = strings.ToLower(v); return nil }},
 	{key: "enable.auto.commit", typ: connectors.Bool, def: "true",
-		doc:   "With 'properties.group.id': also commit the read position every 'auto.commit.interval.ms', not only at checkpoints and at the end.",
+		doc: "With 'properties.group.id': also commit the read position every 'auto.commit.interval.ms', not only at checkpoints and at the end. " +
+			"Ignored with 'scan.partition.assignment' = 'group', which commits only the positions of committed checkpoints.",
 		apply: func(c *clientConfig, v string) error { c.autoCommit, _ = strconv.ParseBool(v); return nil }},
 	{key: "auto.commit.interval.ms", typ: connectors.Int, def: "5000", doc: "How often the read position is committed to the group.",
 		apply: msOpt("auto.commit.interval.ms", func(c *clientConfig, d time.Duration) { c.commitInterval = d })},
+	{key: "session.timeout.ms", typ: connectors.Int, def: "45000",
+		doc: "With 'scan.partition.assignment' = 'group': how long the group waits for a silent member before it " +
+			"moves the member's partitions to the others.",
+		apply: msOpt("session.timeout.ms", func(c *clientConfig, d time.Duration) { c.groupOpts = append(c.groupOpts, kgo.SessionTimeout(d)) })},
+	{key: "heartbeat.interval.ms", typ: connectors.Int, def: "3000",
+		doc: "With 'scan.partition.assignment' = 'group': how often a member tells the group it is alive, and so " +
+			"how soon it learns of a rebalance.",
+		apply: msOpt("heartbeat.interval.ms", func(c *clientConfig, d time.Duration) { c.groupOpts = append(c.groupOpts, kgo.HeartbeatInterval(d)) })},
+	{key: "max.poll.interval.ms", typ: connectors.Int, def: "60000",
+		doc: "With 'scan.partition.assignment' = 'group': how long a member may take to hand its partitions over in a " +
+			"rebalance (the group's rebalance timeout), which includes waiting for a checkpoint.",
+		apply: msOpt("max.poll.interval.ms", func(c *clientConfig, d time.Duration) {
+			c.rebalanceTimeout = d
+			c.groupOpts = append(c.groupOpts, kgo.RebalanceTimeout(d))
+		})},
 	{key: "fetch.min.bytes", typ: connectors.Int, doc: "The least data a fetch waits for.",
 		apply: intOpt("fetch.min.bytes", 1, func(c *clientConfig, n int64) { c.consumer = append(c.consumer, kgo.FetchMinBytes(int32(n))) })},
 	{key: "fetch.max.bytes", typ: connectors.Int, doc: "The most data one fetch returns.",

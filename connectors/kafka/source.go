@@ -21,7 +21,9 @@ import (
 // Source reads the partitions of one or more topics; each partition is a
 // split. It assigns the partitions to itself (no consumer-group protocol),
 // so that its position is exactly the next offset of every partition, which
-// a checkpoint saves and Restore seeks back to.
+// a checkpoint saves and Restore seeks back to. With
+// 'scan.partition.assignment' = 'group' it joins the consumer group
+// instead, and each assignment of a partition is a split (group.go).
 //
 // Next returns the records of one partition per batch. When nothing arrives
 // for a while it returns an empty batch (no Record, no SplitDone), so the
@@ -50,6 +52,7 @@ type Source struct {
 	lastDiscovery time.Time
 	lastCommit    time.Time
 	committer     *committer
+	group         *groupState // nil unless 'scan.partition.assignment' = 'group' (group.go)
 
 	rowsRead   atomic.Int64
 	bad        atomic.Int64
@@ -66,6 +69,9 @@ type split struct {
 	next  int64 // offset of the first record not yet returned
 	stop  int64 // bounded: the split ends at this offset; -1: never
 	done  bool
+	// revoked: group mode, the group took the partition away (guarded
+	// by Source.mu); Next ends the split.
+	revoked bool
 }
 
 // run is fetched records of one partition not yet returned.
@@ -113,11 +119,20 @@ func newSource(cfg connectors.SourceConfig, notices io.Writer) (*Source, error) 
 	if err != nil {
 		return nil, fmt.Errorf("kafka source %q: %w", cfg.Name, err)
 	}
+	shared, err := parseAssignment(cfg.Options, opts)
+	if err != nil {
+		return nil, fmt.Errorf("kafka source %q: %w", cfg.Name, err)
+	}
 	bs := cfg.BatchSize
 	if bs <= 0 {
 		bs = 1024
 	}
+	var g *groupState
+	if shared {
+		g = newGroupState()
+	}
 	return &Source{
+		group:     g,
 		name:      cfg.Name,
 		opts:      opts,
 		rows:      rows,
@@ -179,7 +194,8 @@ func (s *Source) checkTopics(ctx context.Context, cl *kgo.Client) (int, error) {
 func (s *Source) Schema() *arrow.Schema { return s.rows.schema }
 
 // Splits is the number of partitions. It can grow after Open, when
-// partition discovery finds new partitions; it never shrinks. Before Open
+// partition discovery finds new partitions (in group mode: with every
+// partition the group assigns); it never shrinks. Before Open
 // it is the number of partitions of a restored position, or else of the
 // topics when NewSource checked them.
 func (s *Source) Splits() int {
@@ -234,6 +250,9 @@ func (s *Source) Open(ctx context.Context) error {
 	)
 	if s.opts.client.readCommitted {
 		kopts = append(kopts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
+	if s.group != nil {
+		return s.openGroup(ctx, kopts)
 	}
 	cl, err := kgo.NewClient(kopts...)
 	if err != nil {
@@ -433,6 +452,9 @@ func (s *Source) Next(ctx context.Context) (exec.SourceBatch, error) {
 		if err := s.failure(); err != nil {
 			return exec.SourceBatch{}, err
 		}
+		if s.group != nil {
+			s.groupEvents()
+		}
 		if len(s.doneQ) > 0 {
 			i := s.doneQ[0]
 			s.doneQ = s.doneQ[1:]
@@ -448,8 +470,10 @@ func (s *Source) Next(ctx context.Context) (exec.SourceBatch, error) {
 		if s.opts.bounded != boundNone && s.live == 0 {
 			return exec.SourceBatch{}, io.EOF
 		}
-		s.maybeDiscover(ctx)
-		s.maybeCommit()
+		if s.group == nil { // the group finds partitions; it gets checkpointed offsets only
+			s.maybeDiscover(ctx)
+			s.maybeCommit()
+		}
 		got, err := s.poll(ctx)
 		if err != nil {
 			return exec.SourceBatch{}, err
@@ -478,6 +502,8 @@ func (s *Source) poll(ctx context.Context) (bool, error) {
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		case errors.As(err, &loss):
 			s.notify.problem("data loss", "%v", err)
+		case s.group != nil && groupSessionRetried(err):
+			s.notify.problem("group", "consumer group %q: %v; franz-go joins it again", s.opts.client.group, err)
 		case ferr == nil:
 			ferr = fmt.Errorf("kafka source %q: topic %q partition %d: %w", s.name, t, p, err)
 		}
@@ -485,13 +511,18 @@ func (s *Source) poll(ctx context.Context) (bool, error) {
 	if ferr != nil {
 		return false, ferr
 	}
+	if s.group != nil {
+		s.groupEvents() // number the splits of partitions assigned meanwhile
+	}
 	got := false
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 		if len(p.Records) == 0 {
 			return
 		}
+		s.mu.Lock()
 		sp := s.byTP[tp{p.Topic, p.Partition}]
-		if sp == nil || sp.done {
+		s.mu.Unlock()
+		if sp == nil || sp.done || sp.index < 0 {
 			return
 		}
 		s.queue = append(s.queue, run{sp: sp, recs: p.Records})
@@ -505,6 +536,9 @@ func (s *Source) poll(ctx context.Context) (bool, error) {
 func (s *Source) decodeRun() (exec.SourceBatch, bool, error) {
 	r := &s.queue[0]
 	sp := r.sp
+	if s.revoked(sp) {
+		r.pos = len(r.recs) // the partition's next owner reads these
+	}
 	next := sp.next
 	for r.pos < len(r.recs) && s.rows.len() < s.batchSize {
 		rec := r.recs[r.pos]
@@ -666,12 +700,17 @@ func (s *Source) maybeCommit() {
 type position struct {
 	V      int        `json:"v"`
 	Splits []posSplit `json:"splits"`
+	// Group: taken in group mode, where a partition may have several
+	// splits (one per assignment) and an offset may be -1 (nothing read
+	// yet from where the startup mode put it).
+	Group bool `json:"group,omitempty"`
 }
 
 type posSplit struct {
 	Topic     string `json:"topic"`
 	Partition int32  `json:"partition"`
 	Offset    int64  `json:"offset"`
+	Gone      bool   `json:"gone,omitempty"` // group mode: no longer assigned
 }
 
 // Position encodes the next offset of every partition: the records before
@@ -692,11 +731,14 @@ func (s *Source) Position() ([]byte, error) {
 			return nil, err
 		}
 	}
-	p := position{V: 1, Splits: []posSplit{}}
+	p := position{V: 1, Splits: []posSplit{}, Group: s.group != nil}
 	s.mu.Lock()
 	if s.resolved {
 		for _, sp := range s.splits {
-			p.Splits = append(p.Splits, posSplit{sp.tp.topic, sp.tp.partition, sp.next})
+			p.Splits = append(p.Splits, posSplit{sp.tp.topic, sp.tp.partition, sp.next, sp.revoked})
+		}
+		if s.group != nil {
+			s.groupPosition()
 		}
 	} else if s.restored != nil {
 		p.Splits = append(p.Splits, s.restored...)
@@ -726,9 +768,16 @@ func (s *Source) Restore(pos []byte) error {
 	if p.V != 1 {
 		return fmt.Errorf("kafka source %q: restore: unknown position version %d", s.name, p.V)
 	}
+	if p.Group && s.group == nil {
+		return fmt.Errorf("kafka source %q: restore: the checkpoint was taken with 'scan.partition.assignment' = 'group'; "+
+			"it cannot resume with 'all' (start the query afresh with a new state directory)", s.name)
+	}
 	seen := map[tp]bool{}
 	for _, sp := range p.Splits {
 		k := tp{sp.Topic, sp.Partition}
+		if p.Group && sp.Offset >= -1 {
+			continue // several splits per partition; -1: nothing read
+		}
 		if sp.Offset < 0 || seen[k] {
 			return fmt.Errorf("kafka source %q: restore: bad position for %s", s.name, k)
 		}
@@ -749,6 +798,9 @@ func (s *Source) Close() error {
 	}
 	s.closed = true
 	var err error
+	if s.group != nil {
+		s.closeGroup()
+	}
 	if s.cl != nil {
 		if s.opts.badRecords == "dlq" {
 			ctx, cancel := context.WithTimeout(context.Background(), s.opts.client.deliveryTimeout)
