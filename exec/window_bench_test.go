@@ -39,13 +39,10 @@ func (r *replay) Next(context.Context) (Message, error) {
 	return WatermarkMessage(r.wms[i]), nil
 }
 
-// BenchmarkWindowAggregateTumble runs the TUMBLE aggregate operator alone
-// (window assignment, hash lookup, COUNT/SUM/MAX, emission at watermarks)
-// over pre-built 1024-row batches: a BIGINT key with 10,000 values, event
-// times 1 ms apart, 10 s windows.
-func BenchmarkWindowAggregateTumble(b *testing.B) {
-	const batches, rows, keys = 200, 1024, 10_000
-	mem := memory.NewGoAllocator()
+// keyedBatches builds batches of rows (k BIGINT, v BIGINT, ts): key
+// (i*rows+j)*7919 % keys and value v(i, j) for row j of batch i, times 1
+// ms apart, each batch followed by a watermark 4 s behind its last row.
+func keyedBatches(mem memory.Allocator, batches, rows, keys int, v func(i, j int) int64) *replay {
 	schema := schemaOf(field("k", sqltypes.BigInt), field("v", sqltypes.BigInt), field("ts", tsType))
 	src := &replay{schema: schema}
 	t := int64(0)
@@ -55,17 +52,28 @@ func BenchmarkWindowAggregateTumble(b *testing.B) {
 		tb := array.NewTimestampBuilder(mem, tsType.(*arrow.TimestampType))
 		for j := 0; j < rows; j++ {
 			kb.Append(int64((i*rows + j) * 7919 % keys))
-			vb.Append(int64(j))
+			vb.Append(v(i, j))
 			tb.Append(arrow.Timestamp(t))
 			t++
 		}
 		cols := []arrow.Array{kb.NewArray(), vb.NewArray(), tb.NewArray()}
-		src.recs = append(src.recs, array.NewRecord(schema, cols, rows))
+		src.recs = append(src.recs, array.NewRecord(schema, cols, int64(rows)))
 		src.wms = append(src.wms, t-4000)
 		for _, c := range cols {
 			c.Release()
 		}
 	}
+	return src
+}
+
+// BenchmarkWindowAggregateTumble runs the TUMBLE aggregate operator alone
+// (window assignment, hash lookup, COUNT/SUM/MAX, emission at watermarks)
+// over pre-built 1024-row batches: a BIGINT key with 10,000 values, event
+// times 1 ms apart, 10 s windows.
+func BenchmarkWindowAggregateTumble(b *testing.B) {
+	const batches, rows, keys = 200, 1024, 10_000
+	mem := memory.NewGoAllocator()
+	src := keyedBatches(mem, batches, rows, keys, func(i, j int) int64 { return int64(j) })
 	spec := &AggregateSpec{
 		Keys:    []expr.Expr{expr.NewColumn(0, "k", sqltypes.BigInt)},
 		Aggs:    []agg.Spec{{Func: agg.CountStar}, {Func: agg.Sum, Arg: sqltypes.BigInt}, {Func: agg.Max, Arg: sqltypes.BigInt}},

@@ -23,6 +23,9 @@ type scope struct {
 	// the error to report when the name exists but may not be read here
 	// (a computed column inside another), or nil.
 	unusable func(ref *parser.ColumnRef) error
+	// over maps the OVER aggregate calls of a select list to their result
+	// columns (see bindOverAgg).
+	over map[*parser.FuncCall]*ColRef
 }
 
 type scopeCol struct {
@@ -703,6 +706,9 @@ func (b *exprBinder) bindCall(e *parser.FuncCall) (Expr, error) {
 			WithHint("group by it: GROUP BY %s(ts, INTERVAL '10' SECOND), or use FROM TABLE(%s(TABLE t, DESCRIPTOR(ts), ...))", e.Name, e.Name)
 	}
 	if e.Over != nil {
+		if c, ok := b.sc.over[e]; ok {
+			return c, nil
+		}
 		return nil, overUnsupported(e)
 	}
 	f, ok := expr.LookupFunc(e.Name)

@@ -49,6 +49,11 @@ func (qb *queryBinder) bindQuery(q *parser.Query) (Node, error) {
 		names  []string
 		orderB *exprBinder
 	)
+	if calls := overAggCalls(sel); len(calls) > 0 {
+		if plan, sc, err = qb.bindOverAgg(sel, calls, plan, sc); err != nil {
+			return nil, err
+		}
+	}
 	if containsAggregate(sel) {
 		plan, exprs, names, orderB, err = qb.bindAggregation(sel, plan, sc)
 		if err != nil {

@@ -180,14 +180,17 @@ func (n *TopN) prune(need map[int]bool, changed *bool) (Node, map[int]int) {
 // ---------------------------------------------------------------------------
 // Binding
 
-// overUnsupported is the error for an OVER call outside the Top-N pattern.
+// overUnsupported is the error for an OVER call the query cannot run
+// where it is: a ranking function outside the Top-N pattern, or an OVER
+// aggregate outside a select list.
 func overUnsupported(e *parser.FuncCall) error {
-	err := errorf(ErrUnsupported, e.Pos, "OVER windows are not supported yet")
-	if e.Name == "ROW_NUMBER" {
-		return err.WithHint("ROW_NUMBER() runs as a Top-N, in a subquery filtered by the outer query: " +
-			"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY x DESC) AS rn FROM t) WHERE rn <= 10")
+	if rankNames[e.Name] {
+		return errorf(ErrUnsupported, e.Pos, "%s() OVER (...) runs only as a Top-N", e.Name).
+			WithHint("rank in a subquery and bound the rank in the outer query: " +
+				"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY x DESC) AS rn FROM t) WHERE rn <= 10")
 	}
-	return err.WithHint("only ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) runs, as a Top-N filtered by an outer query")
+	return errorf(ErrUnsupported, e.Pos, "%s OVER (...) is not allowed here", e.Name).
+		WithHint("OVER aggregates go in a select list: SELECT k, ts, SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) FROM t")
 }
 
 // topNSource is a FROM item whose query ranks its rows with ROW_NUMBER().
@@ -209,7 +212,10 @@ func overItem(it *parser.SelectItem) *parser.FuncCall {
 // view, with an OVER call as an item of its select list.
 func (qb *queryBinder) topNFrom(t parser.TableExpr) *topNSource {
 	ranks := func(q *parser.Query) bool {
-		return slices.ContainsFunc(q.Select.Items, func(it *parser.SelectItem) bool { return overItem(it) != nil })
+		return slices.ContainsFunc(q.Select.Items, func(it *parser.SelectItem) bool {
+			f := overItem(it)
+			return f != nil && rankNames[f.Name]
+		})
 	}
 	switch t := t.(type) {
 	case *parser.SubqueryTable:

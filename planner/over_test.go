@@ -125,7 +125,7 @@ func TestTopNPlanningErrors(t *testing.T) {
 		{"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY price) AS rn FROM bids) WHERE rn <= 0", ErrInvalid, "keeps no rows"},
 		{"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY price) AS rn FROM bids) AS x WHERE y.rn <= 3", ErrUnsupported, "needs an upper bound"},
 		{"SELECT * FROM (SELECT *, DENSE_RANK() OVER (ORDER BY price) AS rn FROM bids) WHERE rn <= 3", ErrUnsupported, "DENSE_RANK() is not supported yet"},
-		{"SELECT * FROM (SELECT *, MAX(price) OVER (ORDER BY price) AS m FROM bids) WHERE m <= 3", ErrUnsupported, "OVER windows are not supported yet"},
+		{"SELECT * FROM (SELECT *, MAX(price) OVER (ORDER BY price) AS m FROM bids) WHERE m <= 3", ErrUnsupported, "ordered by a time attribute"},
 		{"SELECT * FROM (SELECT *, ROW_NUMBER() OVER () AS rn FROM bids) WHERE rn <= 3", ErrInvalid, "needs ORDER BY"},
 		{"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY price RANGE UNBOUNDED PRECEDING) AS rn FROM bids) WHERE rn <= 3", ErrUnsupported, "window frames (RANGE ...)"},
 		{"SELECT * FROM (SELECT auction, COUNT(*) AS n, ROW_NUMBER() OVER (ORDER BY auction) AS rn FROM bids GROUP BY auction) WHERE rn <= 3", ErrUnsupported, "in an aggregating query"},
@@ -133,7 +133,7 @@ func TestTopNPlanningErrors(t *testing.T) {
 		{"SELECT * FROM (SELECT DISTINCT auction, ROW_NUMBER() OVER (ORDER BY auction) AS rn FROM bids) WHERE rn <= 3", ErrUnsupported, "SELECT DISTINCT"},
 		{"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY prce) AS rn FROM bids) WHERE rn <= 3", ErrUnknownColumn, `unknown column "prce"`},
 		{"SELECT * FROM (SELECT *, ROW_NUMBER() FILTER (WHERE price > 1) OVER (ORDER BY price) AS rn FROM bids) WHERE rn <= 3", ErrInvalid, "takes no FILTER"},
-		{"SELECT 1 + ROW_NUMBER() OVER (ORDER BY price) FROM bids", ErrUnsupported, "OVER windows are not supported yet"},
+		{"SELECT 1 + ROW_NUMBER() OVER (ORDER BY price) FROM bids", ErrUnsupported, "runs only as a Top-N"},
 		{"SELECT * FROM (SELECT auction, ROW_NUMBER() OVER (PARTITION BY k ORDER BY n) AS rn FROM (SELECT auction AS k, auction, COUNT(*) AS n FROM bids GROUP BY auction)) WHERE rn <= 3",
 			ErrUnsupported, "over an updating input"},
 	}

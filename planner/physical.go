@@ -161,6 +161,12 @@ func compile(n Node, env *Env, ec *expr.Context) (exec.Operator, error) {
 		return compileLookupJoin(n, env, ec)
 	case *TopN:
 		return compileTopN(n, env, ec)
+	case *OverAgg:
+		in, err := compile(n.Input, env, ec)
+		if err != nil {
+			return nil, err
+		}
+		return exec.NewOverAggregate(in, n.spec(), env.Mem), nil
 	}
 	return nil, fmt.Errorf("compile: no operator for %T", n)
 }

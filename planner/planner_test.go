@@ -172,7 +172,7 @@ func TestPlanningErrorsAreSentinels(t *testing.T) {
 		{"SELECT LOWR(channel) FROM bids", ErrUnknownFunction, "unknown function LOWR (did you mean LOWER?)"},
 		{"SELECT price + channel FROM bids", ErrType, "cannot compare or combine BIGINT with VARCHAR"},
 		{"SELECT auction FROM bids WHERE price", ErrType, "WHERE needs a BOOLEAN, got BIGINT"},
-		{"SELECT ROW_NUMBER() OVER (ORDER BY price) FROM bids", ErrUnsupported, "OVER windows are not supported yet"},
+		{"SELECT ROW_NUMBER() OVER (ORDER BY price) FROM bids", ErrUnsupported, "runs only as a Top-N"},
 		{"SELECT price, COUNT(*) FROM bids", ErrInvalid, `column "price" must appear in GROUP BY or be used in an aggregate function`},
 		{"SELECT COUNT(*) FROM bids GROUP BY HOP(date_time, INTERVAL '3' SECOND, INTERVAL '10' SECOND)", ErrInvalid, "must be a whole multiple of its slide"},
 		{"SELECT a.price FROM bids AS a, bids AS b", ErrUnsupported, "a streaming join needs an equality between the two inputs"},

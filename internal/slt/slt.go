@@ -33,6 +33,42 @@
 // folder; $TMPDIR in SQL names a fresh folder for the file's run (sinks
 // write there). Update expectations with `weir test -update` or
 // `WEIR_UPDATE=1 go test ./internal/slt/`.
+//
+// # Kafka
+//
+// A file that uses a kafka record or $KAFKA gets a Kafka broker of its own
+// (franz-go's in-process kfake on a loopback port), started at the first
+// such record and stopped when the file's run ends. $KAFKA in SQL is its
+// address (for 'properties.bootstrap.servers'), and error output shows
+// the address as $KAFKA again.
+//
+//	kafka produce users partitions 2
+//	0|1|{"id":1,"name":"ann"}
+//	@2024-01-01T00:00:05Z 1|2|{"id":2,"name":"bob"}
+//	0||{"id":3,"name":"cy"}
+//	0|1|NULL
+//
+// writes one record per line to topic users, creating it on first use
+// with the given partitions (default 1; a later record naming a different
+// count is an error). A line is [@TIMESTAMP ]PARTITION|KEY|VALUE: the
+// partition number; the key, where an empty KEY is a null key (an empty
+// key cannot be written); and the value, everything after the second '|'
+// (it may hold '|'), where NULL is a null value (a tombstone). The record's
+// timestamp is TIMESTAMP (epoch milliseconds or RFC 3339), else Now. The
+// record ends at a blank line and has no ----; one without lines only
+// creates the topic (a sink's topic must exist). Records are written in
+// order and acknowledged before the next record of the file runs.
+//
+//	kafka consume out [rowsort]
+//	----
+//	0|{"k":1}|{"k":1,"n":2}
+//	0|{"k":1}|NULL
+//
+// reads topic out with read_committed, from the earliest offsets to the
+// last stable offsets of that moment, and compares its records, one line
+// PARTITION|KEY|VALUE each (an empty KEY for a null key, NULL for a null
+// value; no header), in partition then offset order, or sorted with
+// rowsort. Headers and timestamps are not shown.
 package slt
 
 import (
@@ -55,7 +91,7 @@ import (
 type Record struct {
 	// Line is the 1-based line of the record's first line (the directive).
 	Line int
-	// Kind is "statement" or "query".
+	// Kind is "statement", "query" or "kafka".
 	Kind string
 	// Error marks records expected to fail.
 	Error bool
@@ -65,7 +101,10 @@ type Record struct {
 	Format string
 	// Directive is the record's first line as written.
 	Directive string
-	SQL       string
+	// SQL is a statement's or query's text (empty for kafka records).
+	SQL string
+	// Kafka is a kafka record's operation.
+	Kafka *KafkaRecord
 	// Expected is the text after ----; HasExpected says a ---- was present.
 	Expected    string
 	HasExpected bool
@@ -105,10 +144,47 @@ func ParseFile(path, text string) ([]*Record, error) {
 					return nil, fmt.Errorf("%s:%d: unknown query option %q (rowsort, error, csv, json, table)", path, i+1, opt)
 				}
 			}
+		case "kafka":
+			r.Kind = "kafka"
+			k, rowsort, err := parseKafkaDirective(path, i+1, f)
+			if err != nil {
+				return nil, err
+			}
+			r.Kafka, r.RowSort = k, rowsort
 		default:
-			return nil, fmt.Errorf("%s:%d: want a 'statement' or 'query' record, got %q", path, i+1, trimmed)
+			return nil, fmt.Errorf("%s:%d: want a 'statement', 'query' or 'kafka' record, got %q", path, i+1, trimmed)
 		}
 		i++
+		if r.Kind == "kafka" {
+			// A produce record's body is its messages; a consume record
+			// has none, only an expected block.
+			for i < len(lines) && strings.TrimSpace(lines[i]) != "" && lines[i] != "----" {
+				if r.Kafka.Op == "consume" {
+					return nil, fmt.Errorf("%s:%d: kafka consume takes no lines before its ----", path, i+1)
+				}
+				m, err := parseMessage(path, i+1, lines[i])
+				if err != nil {
+					return nil, err
+				}
+				r.Kafka.Messages = append(r.Kafka.Messages, m)
+				i++
+			}
+			if i < len(lines) && lines[i] == "----" {
+				if r.Kafka.Op == "produce" {
+					return nil, fmt.Errorf("%s:%d: kafka produce has no expected block (----)", path, i+1)
+				}
+				r.HasExpected = true
+				i++
+				var exp []string
+				for i < len(lines) && lines[i] != "" {
+					exp = append(exp, lines[i])
+					i++
+				}
+				r.Expected = strings.Join(exp, "\n")
+			}
+			recs = append(recs, r)
+			continue
+		}
 		var sql []string
 		for i < len(lines) && strings.TrimSpace(lines[i]) != "" && lines[i] != "----" {
 			sql = append(sql, lines[i])
@@ -178,15 +254,39 @@ func RunFile(ctx context.Context, path string, update bool, mem memory.Allocator
 		return nil, fmt.Errorf("golden temp folder: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	// The file's Kafka broker starts when a record first needs it.
+	var broker *kafkaBroker
+	defer func() {
+		if broker != nil {
+			broker.Close()
+		}
+	}()
 	var failures []*Failure
 	for _, r := range recs {
+		if broker == nil && (r.Kind == "kafka" || strings.Contains(r.SQL, KafkaVar)) {
+			if broker, err = startKafka(); err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", path, r.Line, err)
+			}
+		}
+		if r.Kind == "kafka" {
+			if f := runKafka(ctx, path, r, broker, update); f != nil {
+				failures = append(failures, f)
+			}
+			continue
+		}
 		stdout.Reset()
 		stderr.Reset()
 		sess.SetFormat(r.Format)
 		sql := strings.ReplaceAll(r.SQL, "$TMPDIR", tmp)
+		if broker != nil {
+			sql = strings.ReplaceAll(sql, KafkaVar, broker.addr)
+		}
 		err := sess.ExecScript(ctx, scriptName, sql)
 		got := render(r, stdout.String(), stderr.String(), err, sql)
 		got = strings.ReplaceAll(got, tmp, "$TMPDIR")
+		if broker != nil {
+			got = strings.ReplaceAll(got, broker.addr, KafkaVar)
+		}
 		// Paths print relative to the golden file, so expectations do not
 		// depend on where the repository is checked out.
 		got = strings.ReplaceAll(got, filepath.Dir(abs)+string(filepath.Separator), "")
@@ -224,6 +324,47 @@ func RunFile(ctx context.Context, path string, update bool, mem memory.Allocator
 		}
 	}
 	return failures, nil
+}
+
+// runKafka runs a kafka record against the file's broker. With update, a
+// consume record takes what it read as its expectation.
+func runKafka(ctx context.Context, path string, r *Record, b *kafkaBroker, update bool) *Failure {
+	k := r.Kafka
+	if k.Op == "produce" {
+		if err := b.produce(ctx, path, k); err != nil {
+			return &Failure{Path: path, Record: r, Diff: "kafka produce failed:\n" + indent(err.Error())}
+		}
+		return nil
+	}
+	got, err := b.consume(ctx, k.Topic)
+	if err != nil {
+		return &Failure{Path: path, Record: r, Diff: "kafka consume failed:\n" + indent(err.Error())}
+	}
+	if r.RowSort {
+		got = sortLines(got)
+	}
+	if update {
+		r.Expected, r.HasExpected = got, true
+		return nil
+	}
+	want := r.Expected
+	if r.RowSort {
+		want = sortLines(want)
+	}
+	if got != want {
+		return &Failure{Path: path, Record: r, Got: got, Diff: Diff(want, got)}
+	}
+	return nil
+}
+
+// sortLines sorts every line.
+func sortLines(s string) string {
+	if s == "" {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
 }
 
 // render is the text a record's expectation is compared with.
