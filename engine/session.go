@@ -285,6 +285,13 @@ func (s *Session) runInsert(ctx context.Context, target parser.Ident, q *parser.
 	sink, err := t.Connector.NewSink(connectors.SinkConfig{
 		Name: t.Name, Options: t.Options, BaseDir: t.BaseDir, Stdout: s.opts.Stdout, Format: s.opts.Format, Mem: s.opts.Mem,
 	})
+	if err == nil {
+		if c, ok := sink.(exec.SinkChecker); ok {
+			if err = c.Check(op.Schema(), plan.Optimized.Props().Updating); err != nil {
+				sink.Close()
+			}
+		}
+	}
 	if err != nil {
 		op.Close()
 		return diag.Errorf(planner.ErrConnector, target.Pos, "sink %s: %v", t.Name, err)
@@ -325,6 +332,13 @@ func (s *Session) run(ctx context.Context, op exec.Operator, sink exec.Sink, pla
 			fmt.Fprintf(s.opts.Stderr, "weir: %s: skipped %d malformed record(s) ('bad_records' = 'skip')\n", sc.Name(), st.BadRecords())
 		}
 	}
+	exec.Walk(op, func(o exec.Operator) {
+		if lj, ok := o.(*exec.LookupJoin); ok {
+			if t, ok := lj.Table().(interface{ BadRecords() int64 }); ok && t.BadRecords() > 0 {
+				fmt.Fprintf(s.opts.Stderr, "weir: lookup table %s: skipped %d malformed record(s) ('bad_records' = 'skip')\n", lj.TableName(), t.BadRecords())
+			}
+		}
+	})
 	reportDropped(s.opts.Stderr, op)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

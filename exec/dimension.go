@@ -19,7 +19,12 @@ type sourceTable struct {
 
 	loaded bool
 	last   string // version of the last load
+	bad    int64  // malformed records the last load skipped
 }
+
+// BadRecords is the number of malformed records the last load of the
+// table skipped ('bad_records' = 'skip'), when its source counts them.
+func (t *sourceTable) BadRecords() int64 { return t.bad }
 
 var _ DimensionTable = (*sourceTable)(nil)
 
@@ -90,6 +95,9 @@ func (t *sourceTable) read(ctx context.Context) (recs []arrow.Record, err error)
 	for {
 		b, err := src.Next(ctx)
 		if errors.Is(err, io.EOF) {
+			if st, ok := src.(interface{ BadRecords() int64 }); ok {
+				t.bad = st.BadRecords()
+			}
 			return recs, nil
 		}
 		if err != nil {

@@ -134,4 +134,6 @@ type LookupJoinSpec struct {
 	Reload time.Duration
 	// Schema is the output: the input's columns then the table's.
 	Schema *arrow.Schema
+	// TableName names the table in messages.
+	TableName string
 }

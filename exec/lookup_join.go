@@ -73,6 +73,12 @@ func (j *LookupJoin) Schema() *arrow.Schema { return j.spec.Schema }
 // the join itself and has no watermarks or checkpoint state.
 func (j *LookupJoin) Children() []Operator { return []Operator{j.input} }
 
+// Table is the join's lookup table.
+func (j *LookupJoin) Table() DimensionTable { return j.table }
+
+// TableName is the lookup table's name, for messages.
+func (j *LookupJoin) TableName() string { return j.spec.TableName }
+
 // Describe implements Describer: the join kind, the key pairs (input
 // expression = table column), the residual and the reload interval.
 func (j *LookupJoin) Describe() string {

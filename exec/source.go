@@ -44,6 +44,15 @@ type SourceStats interface {
 	BadRecords() int64
 }
 
+// SinkChecker is a Sink that can tell, before the query runs, whether it
+// can take the query's output: the schema and whether it is updating. A
+// runtime calls Check once, before Open, so that a mismatch (an updating
+// result for a sink that needs keys) is reported with the statement, as
+// a planning error, instead of when the sink opens.
+type SinkChecker interface {
+	Check(schema *arrow.Schema, updating bool) error
+}
+
 // Sink consumes the output of a query.
 type Sink interface {
 	// Open prepares the sink for batches of the given schema. updating says

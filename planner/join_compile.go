@@ -51,7 +51,7 @@ func compileLookupJoin(n *LookupJoin, env *Env, ec *expr.Context) (exec.Operator
 	if err != nil {
 		return nil, &diag.Error{Pos: n.Pos, Msg: err.Error(), Kind: ErrConnector}
 	}
-	spec := &exec.LookupJoinSpec{Kind: n.Kind, TableKeys: n.TableKeys, Reload: reload, Schema: n.Schema().Arrow()}
+	spec := &exec.LookupJoinSpec{Kind: n.Kind, TableKeys: n.TableKeys, Reload: reload, Schema: n.Schema().Arrow(), TableName: n.Table.Name}
 	if spec.StreamKeys, err = compileExprs(n.StreamKeys); err != nil {
 		return nil, err
 	}

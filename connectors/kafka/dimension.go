@@ -437,7 +437,7 @@ func (d *Dimension) badRecord(e *RecordError) error {
 		d.firstBad.CompareAndSwap(nil, e)
 		return nil
 	}
-	return fmt.Errorf("%w (set 'bad_records' = 'skip' on the source to leave malformed records out of the table)", e)
+	return fmt.Errorf("%w (set 'bad_records' = 'skip' on the lookup table to leave malformed records out of the table)", e)
 }
 
 // build decodes the table's rows, in topic, partition and offset order,

@@ -31,7 +31,8 @@ var Spec = &connectors.Spec{
 	Name: "kafka",
 	Doc: "Reads records from Kafka topics, or writes a query's rows to a topic, over the Kafka protocol " +
 		"(franz-go). The options are Flink's. A source reads every partition of its topics itself (as Flink's " +
-		"KafkaSource does: no consumer-group rebalancing) and each partition is a split with its own watermark; " +
+		"KafkaSource does), unless 'scan.partition.assignment' = 'group' shares them with the other processes of a " +
+		"stateless query through the consumer group; each partition is a split with its own watermark; " +
 		"the source's watermark is the minimum over the partitions, leaving out those idle for " +
 		"'scan.watermark.idle-timeout'. Partitions and topics that appear later are found every " +
 		"'scan.topic-partition-discovery.interval' and read from their start. The source is unbounded unless " +
@@ -41,7 +42,8 @@ var Spec = &connectors.Spec{
 		"A broker that cannot be reached is retried with backoff, and reported on standard error, until it answers. " +
 		"A record whose value is null (a tombstone) is skipped unless the format is 'raw'. " +
 		"As a sink it writes one record per row; an updating query (a changelog) is written as upserts keyed by " +
-		"'key.fields', with a tombstone (null value) for each retraction (-U) and delete (-D). " +
+		"'key.fields', with a tombstone (null value) for each delete (-D), and for each retraction (-U) whose key " +
+		"does not get its new value (+U) in the same batch (as Flink's upsert-kafka, which drops UPDATE_BEFORE). " +
 		"With 'sink.delivery-guarantee' = 'exactly-once' the rows between two checkpoints go into one Kafka " +
 		"transaction, committed when the checkpoint is; consumers must read with isolation level read_committed. " +
 		"A query run without checkpoints ('weir run --no-state') writes through instead, at least once. " +

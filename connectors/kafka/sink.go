@@ -134,6 +134,13 @@ func producerOpts(opts *options, n *notifier) []kgo.Opt {
 }
 
 // Open makes the encoders for the query's rows and connects, waiting (with
+// Check implements exec.SinkChecker: the key fields must be columns of
+// the result, and an updating result needs them.
+func (s *Sink) Check(schema *arrow.Schema, updating bool) error {
+	_, err := newRecordEncoder(schema, updating, s.opts)
+	return err
+}
+
 // retries, reported on Notices) while the cluster cannot be reached.
 func (s *Sink) Open(ctx context.Context, schema *arrow.Schema, updating bool) error {
 	if s.opened {
@@ -214,7 +221,8 @@ func (s *Sink) Close() error {
 // recordEncoder turns batches into Kafka records: the value columns (every
 // column, or all but the key fields with 'value.fields-include' =
 // 'EXCEPT_KEY') in the value format, the key fields in the key format. In
-// an updating stream, -U and -D rows become tombstones: the key with a nil
+// an updating stream, -U and -D rows become tombstones (but for a -U whose
+// key gets its new value later in the same batch): the key with a nil
 // value.
 type recordEncoder struct {
 	topic     string
@@ -302,14 +310,37 @@ func (e *recordEncoder) records(msg exec.Message, emit func(*kgo.Record)) error 
 		return fmt.Errorf("%d ops for %d rows", ops.Len(), rec.NumRows())
 	}
 	n := int(rec.NumRows())
+	opAt := func(i int) exec.Op {
+		if ops != nil && ops.IsValid(i) {
+			return exec.Op(ops.Value(i))
+		}
+		return exec.OpInsert
+	}
+	// A -U whose key gets a new value later in the batch is not written:
+	// an upsert replaces the old value anyway, and a tombstone between the
+	// two would show readers of the topic the key deleted for a moment
+	// (Flink's upsert-kafka drops UPDATE_BEFORE likewise).
+	var upsertAt map[string]int
+	if ops != nil && e.key != nil {
+		for i := 0; i < n; i++ {
+			if op := opAt(i); op == exec.OpUpdateAfter || op == exec.OpInsert {
+				if upsertAt == nil {
+					upsertAt = map[string]int{}
+				}
+				upsertAt[string(e.key.Row(i))] = i
+			}
+		}
+	}
 	for i := 0; i < n; i++ {
 		r := &kgo.Record{Topic: e.topic}
 		if e.key != nil {
 			r.Key = e.key.Row(i)
 		}
-		op := exec.OpInsert
-		if ops != nil && ops.IsValid(i) {
-			op = exec.Op(ops.Value(i))
+		op := opAt(i)
+		if op == exec.OpUpdateBefore {
+			if j, ok := upsertAt[string(r.Key)]; ok && j > i {
+				continue
+			}
 		}
 		if op != exec.OpUpdateBefore && op != exec.OpDelete {
 			r.Value = e.val.Row(i)

@@ -156,7 +156,8 @@ func TestSinkCSVExceptKeyAndRaw(t *testing.T) {
 }
 
 // An updating result is written as upserts keyed by the key fields: +I and
-// +U carry the row, -U and -D a tombstone (the key, no value).
+// +U carry the row, -D a tombstone (the key, no value), and -U a tombstone
+// too unless its key gets its new value later in the same batch.
 func TestSinkChangelogAsUpsertsAndTombstones(t *testing.T) {
 	_, addr := cluster(t, kfake.SeedTopics(1, "totals"))
 	mem := checkedMem(t)
@@ -164,6 +165,9 @@ func TestSinkChangelogAsUpsertsAndTombstones(t *testing.T) {
 	write(t, s, batch(mem, []outRow{{1, "a", 10}, {2, "b", 5}}, exec.OpInsert, exec.OpInsert))
 	write(t, s, batch(mem, []outRow{{1, "a", 10}, {1, "a", 25}, {2, "b", 5}},
 		exec.OpUpdateBefore, exec.OpUpdateAfter, exec.OpDelete))
+	write(t, s, batch(mem, []outRow{{3, "c", 1}}, exec.OpInsert))
+	write(t, s, batch(mem, []outRow{{3, "c", 1}}, exec.OpUpdateBefore)) // its +U comes in the next batch
+	write(t, s, batch(mem, []outRow{{3, "c", 7}}, exec.OpUpdateAfter))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,9 +182,11 @@ func TestSinkChangelogAsUpsertsAndTombstones(t *testing.T) {
 	want := []string{
 		`{"auction":1} => {"auction":1,"name":"a","total":10}`,
 		`{"auction":2} => {"auction":2,"name":"b","total":5}`,
-		`{"auction":1} => <tombstone>`,
 		`{"auction":1} => {"auction":1,"name":"a","total":25}`,
 		`{"auction":2} => <tombstone>`,
+		`{"auction":3} => {"auction":3,"name":"c","total":1}`,
+		`{"auction":3} => <tombstone>`,
+		`{"auction":3} => {"auction":3,"name":"c","total":7}`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("records\n%q\nwant\n%q", got, want)

@@ -144,6 +144,12 @@ func (s *TxnSink) connect() error {
 }
 
 // Open makes the encoders and connects, waiting while the cluster cannot
+// Check implements exec.SinkChecker, as Sink's.
+func (s *TxnSink) Check(schema *arrow.Schema, updating bool) error {
+	_, err := newRecordEncoder(schema, updating, s.opts)
+	return err
+}
+
 // be reached. Without Recover it opens a write-through producer instead.
 func (s *TxnSink) Open(ctx context.Context, schema *arrow.Schema, updating bool) error {
 	if s.opened {
