@@ -125,6 +125,13 @@ func (s *Sink) Write(ctx context.Context, msg exec.Message) error {
 // drops) and removes that file when it holds none.
 func (s *Sink) Close() error {
 	if s.f == nil {
+		if s.txn {
+			// Never opened: a resumed query that had finished, whose
+			// Recover completed the last commit and emptied the file.
+			if fi, err := os.Stat(s.stagingPath()); err == nil && fi.Size() == 0 {
+				os.Remove(s.stagingPath())
+			}
+		}
 		return nil
 	}
 	var err error

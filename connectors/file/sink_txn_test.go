@@ -150,6 +150,39 @@ func TestSinkTwoPhaseCommit(t *testing.T) {
 	}
 	_ = c1
 
+	// A crash after the final checkpoint was stored but before its commit
+	// cleaned up: the restart's Recover completes the commit and Close
+	// (the sink is never opened) removes the emptied in-progress file.
+	s = txnSink(t, dir)
+	if err := s.Recover(ctx, 3, c3); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Open(ctx, nameSchema, false); err != nil {
+		t.Fatal(err)
+	}
+	write(s, "g")
+	c5, err := s.PreCommit(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // killed before Commit
+	if _, err := os.Stat(s.stagingPath()); err != nil {
+		t.Fatalf("the in-progress file of an uncommitted checkpoint is gone: %v", err)
+	}
+	s = txnSink(t, dir)
+	if err := s.Recover(ctx, 5, c5); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readOut(t, dir); got != header+"a\nb\nc\nd\ne\ng\n" {
+		t.Fatalf("after resuming the final checkpoint: %q", got)
+	}
+	if _, err := os.Stat(s.stagingPath()); !os.IsNotExist(err) {
+		t.Errorf("the in-progress file is left behind after resuming the final checkpoint: %v", err)
+	}
+
 	// A recovered checkpoint whose output was deleted is an error that
 	// says what to do.
 	os.Remove(s.path)
