@@ -91,6 +91,19 @@ WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '%d');
 CREATE SINK out WITH ('connector' = 'file', 'path' = 'out.csv', 'format' = 'csv') AS
 SELECT channel, COUNT(*) AS bids, MAX(price) AS top FROM bids GROUP BY channel;
 `,
+	// OVER aggregation: frames and rows waiting for the watermark are
+	// state; equal times keep their order of arrival, so the output is
+	// the same row for row.
+	"over": `
+CREATE SOURCE bids (auction BIGINT, bidder BIGINT, price BIGINT, date_time TIMESTAMP(3),
+  WATERMARK FOR date_time AS date_time - INTERVAL '1' SECOND)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '%d');
+CREATE SINK out WITH ('connector' = 'file', 'path' = 'out.csv', 'format' = 'csv') AS
+SELECT auction, date_time, price,
+  AVG(price) OVER (PARTITION BY auction ORDER BY date_time ROWS BETWEEN 9 PRECEDING AND CURRENT ROW) AS avg10,
+  MAX(price) OVER (PARTITION BY auction ORDER BY date_time ROWS BETWEEN 9 PRECEDING AND CURRENT ROW) AS max10
+FROM bids WHERE bidder %% 5 = 0;
+`,
 }
 
 // TestKillRestart runs real weir processes over millions of generated
