@@ -1,12 +1,10 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -73,33 +71,7 @@ WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '%d');
 CREATE SINK out WITH ('connector' = 'blackhole') AS
 SELECT bidder, auction, COUNT(*) AS n, MAX(price) AS top
 FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '1' HOUR);`, events)
-	for _, budget := range []int64{-1, 32 << 20, 7 << 20} {
-		name := "no-budget"
-		if budget > 0 {
-			name = fmt.Sprintf("budget-%dMB", budget>>20)
-		}
-		b.Run(name, func(b *testing.B) {
-			var spilledMB, stateMB float64
-			for i := 0; i < b.N; i++ {
-				var errOut bytes.Buffer
-				s := NewSession(Options{Stdout: io.Discard, Stderr: &errOut, StateMemory: budget})
-				if err := s.ExecScript(context.Background(), filepath.Join(b.TempDir(), "q.sql"), script); err != nil {
-					b.Fatal(err)
-				}
-				if k := strings.Index(errOut.String(), "run(s), "); k >= 0 {
-					var mb float64
-					fmt.Sscanf(errOut.String()[k+len("run(s), "):], "%f MB", &mb)
-					spilledMB += mb
-				}
-				stateMB += float64(s.peakState) / (1 << 20)
-			}
-			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(spilledMB/float64(b.N), "spilled-MB")
-			if budget < 0 {
-				b.ReportMetric(stateMB/float64(b.N), "state-MB")
-			}
-		})
-	}
+	benchSpill(b, script, events, []int64{-1, 32 << 20, 7 << 20})
 }
 
 // BenchmarkSpillJoin runs Nexmark q20's regular join (every bid and
@@ -110,42 +82,5 @@ FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '1' HOUR);`, even
 //	go test ./engine -run NONE -bench SpillJoin -benchtime 2x
 func BenchmarkSpillJoin(b *testing.B) {
 	const events = 1_000_000
-	script := fmt.Sprintf(`
-CREATE SOURCE auction (id BIGINT, item_name VARCHAR, description VARCHAR, initial_bid BIGINT, reserve BIGINT,
-  date_time TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra VARCHAR,
-  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
-WITH ('connector' = 'nexmark', 'nexmark.table' = 'auction', 'events' = '%[1]d');
-CREATE SOURCE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-  date_time TIMESTAMP(3), extra VARCHAR,
-  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
-WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '%[1]d');
-CREATE SINK out WITH ('connector' = 'blackhole') AS
-SELECT auction, bidder, price, url, B.extra AS bid_extra, item_name, seller, category
-FROM bid AS B INNER JOIN auction AS A ON B.auction = A.id
-WHERE A.category = 10;`, events)
-	for _, budget := range []int64{-1, 64 << 20, 24 << 20} {
-		name := "no-budget"
-		if budget > 0 {
-			name = fmt.Sprintf("budget-%dMB", budget>>20)
-		}
-		b.Run(name, func(b *testing.B) {
-			var spilledMB, stateMB float64
-			for i := 0; i < b.N; i++ {
-				var errOut bytes.Buffer
-				s := NewSession(Options{Stdout: io.Discard, Stderr: &errOut, StateMemory: budget})
-				if err := s.ExecScript(context.Background(), filepath.Join(b.TempDir(), "q.sql"), script); err != nil {
-					b.Fatal(err)
-				}
-				if k := strings.Index(errOut.String(), "run(s), "); k >= 0 {
-					var mb float64
-					fmt.Sscanf(errOut.String()[k+len("run(s), "):], "%f MB", &mb)
-					spilledMB += mb
-				}
-				stateMB += float64(s.peakState) / (1 << 20)
-			}
-			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(spilledMB/float64(b.N), "spilled-MB")
-			b.ReportMetric(stateMB/float64(b.N), "state-MB")
-		})
-	}
+	benchSpill(b, q20Join(events, "'connector' = 'blackhole'"), events, []int64{-1, 64 << 20, 24 << 20})
 }

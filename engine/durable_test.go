@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -124,14 +122,8 @@ WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '400000');
 SELECT bidder, auction, TUMBLE_START(date_time, INTERVAL '20' SECOND) AS w, COUNT(*) AS n, MAX(price) AS top, AVG(price) AS mean
 FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '20' SECOND);`
 	run := func(budget int64, so *StateOptions) ([]string, string) {
-		var out, errOut bytes.Buffer
-		s := NewSession(Options{Stdout: &out, Stderr: &errOut, StateMemory: budget, State: so})
-		if err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script); err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-		sort.Strings(lines)
-		return lines, errOut.String()
+		out, stderr, _ := spillRun(t, script, budget, so)
+		return sortedLines(out), stderr
 	}
 	want, _ := run(-1, nil)
 	if len(want) < 50_000 {
@@ -144,11 +136,7 @@ FROM bids GROUP BY bidder, auction, TUMBLE(date_time, INTERVAL '20' SECOND);`
 			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 20 * time.Millisecond}
 		}
 		got, stderr := run(budget, so)
-		var runs int
-		var mb float64
-		if _, err := fmt.Sscanf(stderr[strings.Index(stderr, "spilled"):], "spilled %d run(s), %f MB", &runs, &mb); err != nil {
-			t.Fatalf("no spill reported: %v\n%s", err, stderr)
-		}
+		_, mb := mustSpill(t, stderr, fmt.Sprintf("durable=%v", durable))
 		if mb*(1<<20) < 10*budget {
 			t.Errorf("spilled %.1f MB, less than ten times the %d KB budget", mb, budget>>10)
 		}
@@ -188,14 +176,7 @@ WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '400000');
 SELECT bidder, auction, COUNT(*) AS n, MAX(price) AS top, AVG(price) AS mean
 FROM bids GROUP BY bidder, auction;`
 	const budget = 256 << 10
-	run := func(budget int64, so *StateOptions) (string, string, int64) {
-		var out, errOut bytes.Buffer
-		s := NewSession(Options{Stdout: &out, Stderr: &errOut, StateMemory: budget, State: so})
-		if err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script); err != nil {
-			t.Fatal(err)
-		}
-		return out.String(), errOut.String(), s.peakState
-	}
+	run := func(budget int64, so *StateOptions) (string, string, int64) { return spillRun(t, script, budget, so) }
 	want, _, peak := run(-1, nil)
 	if peak < 10*budget {
 		t.Fatalf("the groups took %d KB in memory, less than ten times the %d KB budget", peak>>10, budget>>10)
@@ -209,15 +190,7 @@ FROM bids GROUP BY bidder, auction;`
 			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 20 * time.Millisecond}
 		}
 		got, stderr, peak := run(budget, so)
-		var runs int
-		var mb float64
-		i := strings.Index(stderr, "spilled")
-		if i < 0 {
-			t.Fatalf("durable=%v: no spill reported\n%s", durable, stderr)
-		}
-		if _, err := fmt.Sscanf(stderr[i:], "spilled %d run(s), %f MB", &runs, &mb); err != nil {
-			t.Fatalf("durable=%v: %v\n%s", durable, err, stderr)
-		}
+		mustSpill(t, stderr, fmt.Sprintf("durable=%v", durable))
 		if peak > 4*budget {
 			t.Errorf("durable=%v: the groups took %d KB in memory with a %d KB budget", durable, peak>>10, budget>>10)
 		}
@@ -240,31 +213,7 @@ WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '%d');
 CREATE SINK out WITH ('connector' = 'blackhole') AS
 SELECT bidder, auction, COUNT(*) AS n, MAX(price) AS top
 FROM bids GROUP BY bidder, auction;`, events)
-	for _, budget := range []int64{-1, 8 << 20, 1700 << 10} {
-		name := "no-budget"
-		if budget > 0 {
-			name = fmt.Sprintf("budget-%dKB", budget>>10)
-		}
-		b.Run(name, func(b *testing.B) {
-			var spilledMB, stateMB float64
-			for i := 0; i < b.N; i++ {
-				var errOut bytes.Buffer
-				s := NewSession(Options{Stdout: io.Discard, Stderr: &errOut, StateMemory: budget})
-				if err := s.ExecScript(context.Background(), filepath.Join(b.TempDir(), "q.sql"), script); err != nil {
-					b.Fatal(err)
-				}
-				if k := strings.Index(errOut.String(), "run(s), "); k >= 0 {
-					var mb float64
-					fmt.Sscanf(errOut.String()[k+len("run(s), "):], "%f MB", &mb)
-					spilledMB += mb
-				}
-				stateMB += float64(s.peakState) / (1 << 20)
-			}
-			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(spilledMB/float64(b.N), "spilled-MB")
-			b.ReportMetric(stateMB/float64(b.N), "state-MB")
-		})
-	}
+	benchSpill(b, script, events, []int64{-1, 8 << 20, 1700 << 10})
 }
 
 // TestSpillJoinBudget: a regular join (Nexmark q20's) whose stored rows
@@ -273,27 +222,10 @@ FROM bids GROUP BY bidder, auction;`, events)
 // state and without. What stays in memory is the key index and about 40
 // bytes per stored row.
 func TestSpillJoinBudget(t *testing.T) {
-	script := `
-CREATE SOURCE auction (id BIGINT, item_name VARCHAR, description VARCHAR, initial_bid BIGINT, reserve BIGINT,
-  date_time TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra VARCHAR,
-  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
-WITH ('connector' = 'nexmark', 'nexmark.table' = 'auction', 'events' = '120000');
-CREATE SOURCE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-  date_time TIMESTAMP(3), extra VARCHAR,
-  WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
-WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '120000');
-SELECT auction, bidder, price, url, B.extra AS bid_extra, item_name, seller, category
-FROM bid AS B INNER JOIN auction AS A ON B.auction = A.id
-WHERE A.category = 10;`
+	script := q20Join(120_000, "")
 	run := func(budget int64, so *StateOptions) ([]string, string, int64) {
-		var out, errOut bytes.Buffer
-		s := NewSession(Options{Stdout: &out, Stderr: &errOut, StateMemory: budget, State: so})
-		if err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script); err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-		sort.Strings(lines)
-		return lines, errOut.String(), s.peakState
+		out, stderr, peak := spillRun(t, script, budget, so)
+		return sortedLines(out), stderr, peak
 	}
 	want, _, peak := run(-1, nil)
 	if len(want) < 1000 {
@@ -309,15 +241,7 @@ WHERE A.category = 10;`
 			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 50 * time.Millisecond}
 		}
 		got, stderr, spillPeak := run(budget, so)
-		i := strings.Index(stderr, "spilled")
-		if i < 0 {
-			t.Fatalf("durable=%v: no spill reported\n%s", durable, stderr)
-		}
-		var runs int
-		var mb float64
-		if _, err := fmt.Sscanf(stderr[i:], "spilled %d run(s), %f MB", &runs, &mb); err != nil {
-			t.Fatalf("durable=%v: %v\n%s", durable, err, stderr)
-		}
+		runs, mb := mustSpill(t, stderr, fmt.Sprintf("durable=%v", durable))
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("durable=%v: %d rows with a %d KB budget, %d without, or other values", durable, len(got), budget>>10, len(want))
 		}
@@ -342,14 +266,7 @@ WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid', 'events' = '120000');
 SELECT * FROM
 (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM bid)
 WHERE rank_number <= 10;`
-	run := func(budget int64, so *StateOptions) (string, string, int64) {
-		var out, errOut bytes.Buffer
-		s := NewSession(Options{Stdout: &out, Stderr: &errOut, StateMemory: budget, State: so})
-		if err := s.ExecScript(context.Background(), filepath.Join(t.TempDir(), "q.sql"), script); err != nil {
-			t.Fatal(err)
-		}
-		return out.String(), errOut.String(), s.peakState
-	}
+	run := func(budget int64, so *StateOptions) (string, string, int64) { return spillRun(t, script, budget, so) }
 	want, _, peak := run(-1, nil)
 	if n := strings.Count(want, "\n"); n < 10_000 {
 		t.Fatalf("only %d lines", n)
@@ -364,15 +281,7 @@ WHERE rank_number <= 10;`
 			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 50 * time.Millisecond}
 		}
 		got, stderr, spillPeak := run(budget, so)
-		i := strings.Index(stderr, "spilled")
-		if i < 0 {
-			t.Fatalf("durable=%v: no spill reported\n%s", durable, stderr)
-		}
-		var runs int
-		var mb float64
-		if _, err := fmt.Sscanf(stderr[i:], "spilled %d run(s), %f MB", &runs, &mb); err != nil {
-			t.Fatalf("durable=%v: %v\n%s", durable, err, stderr)
-		}
+		runs, mb := mustSpill(t, stderr, fmt.Sprintf("durable=%v", durable))
 		if got != want {
 			t.Fatalf("durable=%v: the changelog differs with a %d KB budget", durable, budget>>10)
 		}
