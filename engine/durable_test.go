@@ -236,10 +236,7 @@ func TestSpillJoinBudget(t *testing.T) {
 		t.Fatalf("the join's state took %d KB, less than ten times the %d KB budget", peak>>10, budget>>10)
 	}
 	for _, durable := range []bool{false, true} {
-		var so *StateOptions
-		if durable {
-			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 50 * time.Millisecond}
-		}
+		so := spillState(t, durable)
 		got, stderr, spillPeak := run(budget, so)
 		runs, mb := mustSpill(t, stderr, fmt.Sprintf("durable=%v", durable))
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -276,10 +273,7 @@ WHERE rank_number <= 10;`
 		t.Fatalf("the top-n state took %d KB, less than ten times the %d KB budget", peak>>10, budget>>10)
 	}
 	for _, durable := range []bool{false, true} {
-		var so *StateOptions
-		if durable {
-			so = &StateOptions{Store: openStore(t, t.TempDir()), Interval: 50 * time.Millisecond}
-		}
+		so := spillState(t, durable)
 		got, stderr, spillPeak := run(budget, so)
 		runs, mb := mustSpill(t, stderr, fmt.Sprintf("durable=%v", durable))
 		if got != want {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // spillRun runs script in a fresh session with a state memory budget
@@ -23,6 +24,15 @@ func spillRun(t testing.TB, script string, budget int64, so *StateOptions) (out,
 		t.Fatal(err)
 	}
 	return o.String(), e.String(), s.peakState
+}
+
+// spillState is a state directory checkpointed every 50 ms when durable,
+// else nil.
+func spillState(t *testing.T, durable bool) *StateOptions {
+	if !durable {
+		return nil
+	}
+	return &StateOptions{Store: openStore(t, t.TempDir()), Interval: 50 * time.Millisecond}
 }
 
 // sortedLines splits output into lines and sorts them.

@@ -173,14 +173,7 @@ func ParseFile(path, text string) ([]*Record, error) {
 				if r.Kafka.Op == "produce" {
 					return nil, fmt.Errorf("%s:%d: kafka produce has no expected block (----)", path, i+1)
 				}
-				r.HasExpected = true
-				i++
-				var exp []string
-				for i < len(lines) && lines[i] != "" {
-					exp = append(exp, lines[i])
-					i++
-				}
-				r.Expected = strings.Join(exp, "\n")
+				r.Expected, r.HasExpected = expectedBlock(lines, &i), true
 			}
 			recs = append(recs, r)
 			continue
@@ -195,18 +188,23 @@ func ParseFile(path, text string) ([]*Record, error) {
 			return nil, fmt.Errorf("%s:%d: record has no SQL", path, r.Line)
 		}
 		if i < len(lines) && lines[i] == "----" {
-			r.HasExpected = true
-			i++
-			var exp []string
-			for i < len(lines) && lines[i] != "" {
-				exp = append(exp, lines[i])
-				i++
-			}
-			r.Expected = strings.Join(exp, "\n")
+			r.Expected, r.HasExpected = expectedBlock(lines, &i), true
 		}
 		recs = append(recs, r)
 	}
 	return recs, nil
+}
+
+// expectedBlock reads the expected block after the "----" at lines[*i],
+// up to the next blank line, and moves *i past it.
+func expectedBlock(lines []string, i *int) string {
+	*i++
+	var exp []string
+	for *i < len(lines) && lines[*i] != "" {
+		exp = append(exp, lines[*i])
+		*i++
+	}
+	return strings.Join(exp, "\n")
 }
 
 // Failure is a record whose result differs from its expectation.
